@@ -1,0 +1,124 @@
+"""Klantportal: who in a customer organisation may submit support incidents."""
+
+import logging
+
+from flask import Flask, render_template, request
+from flask_wtf.csrf import CSRFError
+
+from webapp import config as configuration
+from webapp.db import db, open_database
+
+logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    """Build the portal from the environment, overridden by ``test_config``."""
+    app = Flask(
+        __name__,
+        template_folder=str(configuration.ROOT / "templates"),
+        static_folder=str(configuration.ROOT / "static"),
+        instance_path=str(configuration.ROOT / "instance"),
+    )
+    app.config.update(configuration.from_environment())
+    app.config.update(
+        SESSION_COOKIE_NAME="klantportal_session",
+        WTF_CSRF_TIME_LIMIT=None,  # the token lives as long as the server-side session
+        BABEL_DEFAULT_LOCALE="nl",
+        BABEL_DEFAULT_TIMEZONE="Europe/Amsterdam",
+        BABEL_TRANSLATION_DIRECTORIES=str(configuration.ROOT / "translations"),
+    )
+    if test_config:
+        app.config.update(test_config)
+    configuration.check(app.config)
+    if app.config["DATABASE_URL"].startswith("sqlite:///"):
+        configuration.ROOT.joinpath("instance").mkdir(exist_ok=True)
+    open_database(app.config["DATABASE_URL"])
+
+    _init_extensions(app)
+    _register_blueprints(app)
+
+    @app.before_request
+    def connect():
+        db.connect(reuse_if_open=True)
+
+    @app.teardown_request
+    def close(exc):
+        if not db.is_closed():
+            db.close()
+
+    @app.after_request
+    def vary_on_htmx(response):
+        # Page and fragment share a URL; caches must keep them apart.
+        response.vary.add("HX-Request")
+        return response
+
+    _register_error_pages(app)
+    return app
+
+
+def _init_extensions(app):
+    from webapp import oidc
+    from webapp.extensions import babel, csrf, limiter, login_manager, select_locale
+    from webapp.models import Contact
+    from webapp.sessions import DatabaseSessionInterface
+
+    app.session_interface = DatabaseSessionInterface()
+    csrf.init_app(app)
+    limiter.init_app(app)
+    babel.init_app(app, locale_selector=select_locale)
+    oidc.init_app(app)
+    login_manager.init_app(app)
+
+    @login_manager.user_loader
+    def load_contact(contact_id):
+        return Contact.get_or_none((Contact.id == int(contact_id)) & Contact.active)
+
+    from webapp import views_support
+
+    app.jinja_env.globals.update(views_support.template_globals())
+    app.jinja_env.filters.update(views_support.template_filters())
+
+
+def _register_blueprints(app):
+    from webapp import auth, health, home
+
+    for module in (health, home, auth):
+        app.register_blueprint(module.bp)
+
+
+def _register_error_pages(app):
+    from flask_limiter.errors import RateLimitExceeded
+    from flask_login import current_user
+    from jinja2_fragments.flask import render_block
+
+    from webapp.access import sign_in_first
+    from webapp.htmx import is_htmx
+
+    @app.errorhandler(CSRFError)
+    def csrf_failed(error):
+        if not current_user.is_authenticated:
+            # The session (and its CSRF token) ended while the person was typing.
+            return sign_in_first()
+        return _error_page(400, "csrf", error)
+
+    @app.errorhandler(RateLimitExceeded)
+    def rate_limited(error):
+        return _error_page(429, "rate_limited", error)
+
+    @app.errorhandler(404)
+    def not_found(error):
+        return _error_page(404, "not_found", error)
+
+    @app.errorhandler(405)
+    def not_allowed(error):
+        return _error_page(405, "not_allowed", error)
+
+    @app.errorhandler(500)
+    def server_error(error):
+        return _error_page(500, "server_error", error)
+
+    def _error_page(status, kind, error):
+        template = "error.html"
+        if is_htmx():
+            return render_block(template, "content", kind=kind, status=status), status
+        return render_template(template, kind=kind, status=status, path=request.path), status

@@ -1,0 +1,134 @@
+"""The one decorator that gates every non-public route.
+
+Order: session → token freshness → the rule (from ``policy``). A refusal is rendered
+with its reasons: the *Niet geautoriseerd* page (403), or a fragment for HTMX; a
+``not_found`` decision answers 404 so other organisations' objects stay invisible.
+"""
+
+from dataclasses import dataclass
+from functools import cached_property, wraps
+from urllib.parse import urlencode
+
+from flask import abort, current_app, g, redirect, render_template, request, url_for
+from flask_login import current_user
+from jinja2_fragments.flask import render_block
+
+from webapp import clock, drafts, policy, tokens
+from webapp.htmx import is_htmx
+from webapp.models import Contact
+
+
+def settings() -> policy.Settings:
+    config = current_app.config
+    return policy.Settings(
+        course_required_from=config["COURSE_REQUIRED_FROM"],
+        pass_score=config["COURSE_PASS_SCORE"],
+        expert_satisfies_course=config["EXPERT_SATISFIES_COURSE"],
+    )
+
+
+@dataclass
+class Actor:
+    """The signed-in contact of this request, read fresh from the database."""
+
+    contact: Contact
+
+    @cached_property
+    def facts(self) -> policy.Contact:
+        return self.contact.facts()
+
+    @cached_property
+    def today(self):
+        return clock.today()
+
+    @cached_property
+    def admin_names(self) -> tuple[str, ...]:
+        return self.contact.organisation.admin_names()
+
+    @property
+    def organisation(self):
+        return self.contact.organisation
+
+    def may_submit(self, profile=None) -> policy.Decision:
+        return policy.may_submit(
+            self.facts, self.today, settings(), admin_names=self.admin_names, profile=profile
+        )
+
+    def may_contact_support(self) -> policy.Decision:
+        return policy.may_contact_support(
+            self.facts, self.today, settings(), admin_names=self.admin_names
+        )
+
+    def may_list_incidents(self) -> policy.Decision:
+        return policy.may_list_incidents(self.facts)
+
+    def may_manage_contacts(self) -> policy.Decision:
+        return policy.may_manage_contacts(self.facts, admin_names=self.admin_names)
+
+
+def _signed_in(actor: Actor) -> policy.Decision:
+    return policy.Decision.allow()
+
+
+# What a gated route may require; each answer comes from the rules module.
+REQUIREMENTS = {
+    "signed_in": _signed_in,
+    "list_incidents": Actor.may_list_incidents,
+    "submit": Actor.may_submit,
+    "contact_support": Actor.may_contact_support,
+    "manage_contacts": Actor.may_manage_contacts,
+}
+
+
+def public(view):
+    """Declare a route open to everyone (the URL-map test accepts it)."""
+    view.access = "public"
+    return view
+
+
+def gate(requirement: str = "signed_in"):
+    """Let the request through only for a signed-in contact who meets ``requirement``."""
+    check = REQUIREMENTS[requirement]
+
+    def decorator(view):
+        @wraps(view)
+        def wrapped(*args, **kwargs):
+            if not current_user.is_authenticated:
+                return sign_in_first()
+            if not tokens.fresh():
+                return sign_in_first()
+            g.actor = Actor(current_user._get_current_object())
+            decision = check(g.actor)
+            if not decision:
+                return refuse(decision)
+            return view(*args, **kwargs)
+
+        wrapped.access = "gated"
+        wrapped.requirement = requirement
+        return wrapped
+
+    return decorator
+
+
+def sign_in_first():
+    """Send the person to sign-in and back here afterwards, keeping a posted form."""
+    if request.method == "GET":
+        target = request.full_path.rstrip("?")
+    else:
+        drafts.keep()
+        target = request.path
+    login = url_for("auth.login") + "?" + urlencode({"next": target})
+    if is_htmx():
+        # A 302 would be swapped into the target; htmx follows HX-Redirect instead.
+        return "", 401, {"HX-Redirect": login}
+    return redirect(login)
+
+
+def refuse(decision: policy.Decision):
+    """Explain a refusal: 404 for other organisations' objects, else 403 with reasons."""
+    if "not_found" in decision.codes:
+        abort(404)
+    context = {"decision": decision, "actor": g.get("actor")}
+    if is_htmx():
+        return render_block("refused.html", "refusal", **context), 403
+    return render_template("refused.html", **context), 403

@@ -1,0 +1,140 @@
+"""Sign-in, sign-out and back-channel logout (DESIGN §2)."""
+
+import logging
+from urllib.parse import urlencode
+
+from authlib.integrations.base_client.errors import OAuthError
+from flask import Blueprint, current_app, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_login import login_user
+from joserfc.errors import JoseError
+from requests.exceptions import RequestException
+
+from webapp import identity, oidc, sessions, tokens
+from webapp.access import public
+from webapp.extensions import csrf, limiter
+from webapp.redirects import safe_next
+
+log = logging.getLogger(__name__)
+bp = Blueprint("auth", __name__)
+
+SIGN_IN_PROBLEMS = {
+    "no_contact": lambda: _(
+        "Er is geen contactpersoon bij dit account. Vraag de klantportalbeheerder van je "
+        "organisatie om je als contactpersoon toe te voegen met dit e-mailadres."
+    ),
+    "inactive": lambda: _(
+        "Je contactpersoon is niet meer actief. Vraag een klantportalbeheerder van je organisatie "
+        "om hem weer te activeren."
+    ),
+    "email_unverified": lambda: _(
+        "Je e-mailadres is nog niet bevestigd. Bevestig het bij je account en meld je opnieuw aan."
+    ),
+    "email_taken": lambda: _(
+        "Dit e-mailadres hoort al bij een ander account. Neem contact op met de "
+        "klantportalbeheerder van je organisatie."
+    ),
+    "ambiguous": lambda: _(
+        "Dit e-mailadres hoort bij contactpersonen van meer dan één organisatie. Neem contact op "
+        "met Support om dit recht te zetten."
+    ),
+}
+
+
+@bp.get("/login")
+@public
+def login():
+    session["next"] = safe_next(request.args.get("next"))
+    return oidc.client().authorize_redirect(url_for("auth.callback", _external=True))
+
+
+@bp.get("/auth/callback")
+@public
+@limiter.limit("30 per minute")
+def callback():
+    error = request.args.get("error")
+    if error:
+        message = (
+            _("Het aanmelden is afgebroken.")
+            if error == "access_denied"
+            else _("De aanmeldservice meldde een fout (%(error)s).", error=error[:60])
+        )
+        return _failed(message, f"provider error {error!r}")
+    if not request.args.get("code") or not request.args.get("state"):
+        return _failed(_("Deze aanmeldlink is onvolledig."), "callback without code or state")
+    try:
+        token = oidc.client().authorize_access_token(claims_options=oidc.claims_options())
+    except (OAuthError, JoseError, ValueError, KeyError) as error:  # state, code, ID token
+        return _failed(_("Het aanmelden kon niet worden voltooid."), f"rejected callback: {error!r}")
+    except RequestException as error:
+        return _failed(_("De aanmeldservice is niet bereikbaar."), f"provider unreachable: {error}", 503)
+    claims = token.get("userinfo")
+    if not claims:
+        return _failed(_("Het aanmelden kon niet worden voltooid."), "no ID token in token response")
+    match = identity.contact_for(claims)
+    if match.contact is None:
+        log.info("sign-in refused for subject %s: %s", claims["sub"], match.problem)
+        session.clear()
+        return render_template(
+            "auth/no_contact.html", message=SIGN_IN_PROBLEMS[match.problem](), claims=claims
+        ), 403
+    target = session.pop("next", "/")
+    draft = session.get("draft")
+    session.regenerate()
+    if draft:
+        session["draft"] = draft
+    login_user(match.contact)
+    session.bind(
+        contact=match.contact.id,
+        subject=claims["sub"],
+        sid=claims.get("sid"),
+        **tokens.token_fields(token),
+    )
+    return redirect(safe_next(target))
+
+
+def _failed(message: str, detail: str, status: int = 400):
+    log.warning("sign-in failed: %s", detail)
+    return render_template("auth/failed.html", message=message), status
+
+
+@bp.post("/logout")
+@public
+def logout():
+    """End the portal session, then the provider's (RP-initiated logout)."""
+    row = session.row
+    id_token = row.id_token if row is not None else None
+    session.end()
+    metadata = oidc.client().load_server_metadata()
+    end_session = metadata.get("end_session_endpoint")
+    if not end_session:
+        return redirect(url_for("home.index"))
+    params = {
+        "post_logout_redirect_uri": current_app.config["BASE_URL"].rstrip("/") + "/",
+        "client_id": current_app.config["OIDC_CLIENT_ID"],
+    }
+    if id_token:
+        params["id_token_hint"] = id_token
+    return redirect(f"{end_session}?{urlencode(params)}")
+
+
+@bp.post("/auth/backchannel-logout")
+@public
+@csrf.exempt
+def backchannel_logout():
+    """The provider tells us an SSO session ended: end the matching portal sessions."""
+    headers = {"Cache-Control": "no-store"}
+    token = request.form.get("logout_token")
+    if not token:
+        return {"error": "invalid_request", "error_description": "logout_token missing"}, 400, headers
+    try:
+        claims = oidc.verify_logout_token(token)
+    except oidc.InvalidLogoutToken as error:
+        log.warning("rejected logout token: %s", error)
+        return {"error": "invalid_request", "error_description": "invalid logout token"}, 400, headers
+    if claims.get("sid"):
+        ended = sessions.end_sessions(sid=claims["sid"])
+    else:
+        ended = sessions.end_sessions(subject=claims["sub"])
+    log.info("back-channel logout ended %d session(s) (sid=%s)", ended, claims.get("sid"))
+    return "", 200, headers

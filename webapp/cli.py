@@ -1,0 +1,33 @@
+"""The ``klantportal`` command: Flask's CLI over the app factory, plus the portal's commands."""
+
+import click
+from flask import Flask
+from flask.cli import FlaskGroup, with_appcontext
+
+from webapp import create_app, schema, seed
+
+
+def _app() -> Flask:
+    return create_app()
+
+
+@click.group(cls=FlaskGroup, create_app=_app)
+def main():
+    """Klantportal management commands."""
+
+
+@main.command("schema")
+@with_appcontext
+def schema_command():
+    """Create or upgrade the database schema (idempotent)."""
+    applied = schema.migrate()
+    click.echo(f"schema: applied {applied}" if applied else "schema: up to date")
+
+
+@main.command("seed-demo")
+@with_appcontext
+def seed_demo_command():
+    """Load the demo organisations and people (idempotent)."""
+    schema.migrate()
+    seed.seed_demo()
+    click.echo("demo data seeded")

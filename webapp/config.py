@@ -1,0 +1,80 @@
+"""Configuration from the environment (``DATABASE_URL``, ``SECRET_KEY``, ``KLANTPORTAL_*``)."""
+
+import json
+import os
+import re
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+REALM_FILE = ROOT / "keycloak" / "realm-klantportal.json"
+ENV_EXAMPLE = ROOT / ".env.example"
+
+DEFAULT_BANDS = [[1, 10, 1], [11, 50, 2], [51, 250, 3], [251, 1000, 5], [1001, 5000, 8], [5001, None, 12]]
+
+
+def _bool(value: str) -> bool:
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def from_environment(environ=os.environ) -> dict:
+    """Return the Flask config mapping read from ``environ``."""
+    env = environ.get
+    production = env("KLANTPORTAL_ENV", "development") == "production"
+    return {
+        "ENV_NAME": "production" if production else "development",
+        "SECRET_KEY": env("SECRET_KEY"),
+        "DATABASE_URL": env("DATABASE_URL") or f"sqlite:///{ROOT / 'instance' / 'klantportal.sqlite3'}",
+        "BASE_URL": env("KLANTPORTAL_BASE_URL", "http://localhost:5000"),
+        "OIDC_ISSUER": env("KLANTPORTAL_OIDC_ISSUER", "http://localhost:8080/realms/klantportal"),
+        # Inside docker-compose the portal reaches Keycloak by its service name while the
+        # browser uses localhost; the issuer stays the browser-facing one.
+        "OIDC_INTERNAL_URL": env("KLANTPORTAL_OIDC_INTERNAL_URL"),
+        "OIDC_CLIENT_ID": env("KLANTPORTAL_OIDC_CLIENT_ID", "klantportal-web"),
+        "OIDC_CLIENT_SECRET": env("KLANTPORTAL_OIDC_CLIENT_SECRET"),
+        "TOKEN_REFRESH_MARGIN_SECONDS": int(env("KLANTPORTAL_TOKEN_REFRESH_MARGIN", "30")),
+        "TOKEN_OUTAGE_GRACE_SECONDS": int(env("KLANTPORTAL_TOKEN_OUTAGE_GRACE", "300")),
+        "SESSION_IDLE_SECONDS": int(env("KLANTPORTAL_SESSION_IDLE", "1800")),
+        "SESSION_COOKIE_SECURE": _bool(env("KLANTPORTAL_COOKIE_SECURE", "true" if production else "false")),
+        "TRUST_PROXY_HEADERS": _bool(env("KLANTPORTAL_TRUST_PROXY", "false")),
+        "HTMX_SOURCE": env("KLANTPORTAL_HTMX_SOURCE", "cdn"),
+        "COURSE_REQUIRED_FROM": date.fromisoformat(env("KLANTPORTAL_COURSE_REQUIRED_FROM", "2026-01-01")),
+        "COURSE_PASS_SCORE": Decimal(env("KLANTPORTAL_COURSE_PASS_SCORE", "7.0")),
+        "EXPERT_SATISFIES_COURSE": _bool(env("KLANTPORTAL_EXPERT_SATISFIES_COURSE", "true")),
+        "QUOTA_BANDS": json.loads(env("KLANTPORTAL_QUOTA_BANDS", json.dumps(DEFAULT_BANDS))),
+        "SUPPORT_PHONE": env("KLANTPORTAL_SUPPORT_PHONE", "088 - 030 0000"),
+        "RATELIMIT_ENABLED": _bool(env("KLANTPORTAL_RATELIMIT", "true")),
+    }
+
+
+def demo_secrets() -> set[str]:
+    """The demo values shipped in ``.env.example`` and the realm file; never valid in production."""
+    secrets = set()
+    if ENV_EXAMPLE.exists():
+        for line in ENV_EXAMPLE.read_text().splitlines():
+            name, _, value = line.partition("=")
+            if name.strip() in {"SECRET_KEY", "KLANTPORTAL_OIDC_CLIENT_SECRET"} and value.strip():
+                secrets.add(value.strip())
+    if REALM_FILE.exists():
+        # Keycloak placeholders look like ${NAME:default}; the default is the demo value.
+        secrets.update(re.findall(r"\$\{KLANTPORTAL_CLIENT_SECRET:([^}]*)\}", REALM_FILE.read_text()))
+    return secrets
+
+
+def check(config: dict) -> None:
+    """Refuse to start with missing or demo secrets, and insecure cookies in production."""
+    if not config.get("SECRET_KEY"):
+        raise RuntimeError("SECRET_KEY is not set (for the demo: copy .env.example to .env)")
+    if config.get("ENV_NAME") != "production":
+        return
+    demo = demo_secrets()
+    problems = []
+    if config["SECRET_KEY"] in demo or len(config["SECRET_KEY"]) < 32:
+        problems.append("SECRET_KEY is the demo value or shorter than 32 characters")
+    if not config.get("OIDC_CLIENT_SECRET") or config["OIDC_CLIENT_SECRET"] in demo:
+        problems.append("KLANTPORTAL_OIDC_CLIENT_SECRET is missing or the demo value")
+    if not config.get("SESSION_COOKIE_SECURE"):
+        problems.append("cookies must be marked Secure (KLANTPORTAL_COOKIE_SECURE)")
+    if problems:
+        raise RuntimeError("refusing to start in production: " + "; ".join(problems))

@@ -1,0 +1,42 @@
+"""The database handle: a proxy bound in the app factory, opened per request."""
+
+from peewee import DatabaseProxy, PostgresqlDatabase, SqliteDatabase
+from playhouse.db_url import connect
+
+db = DatabaseProxy()
+
+SQLITE_PRAGMAS = {
+    "foreign_keys": 1,
+    "journal_mode": "wal",
+    "busy_timeout": 10_000,  # concurrent grants wait for the write lock instead of failing
+    "synchronous": "normal",
+}
+
+
+def open_database(url: str):
+    """Connect ``db`` to ``url`` (``sqlite:///path`` or ``postgresql://...``)."""
+    if url.startswith("sqlite"):
+        database = connect(url, pragmas=SQLITE_PRAGMAS)
+    else:
+        database = connect(url, autorollback=True)
+    db.initialize(database)
+    return database
+
+
+def is_sqlite() -> bool:
+    return isinstance(db.obj, SqliteDatabase)
+
+
+def is_postgres() -> bool:
+    return isinstance(db.obj, PostgresqlDatabase)
+
+
+def write_transaction():
+    """A transaction that takes the write lock up front on SQLite.
+
+    Rules such as the maximum are checked and applied in one transaction; SQLite's
+    IMMEDIATE mode serialises those, PostgreSQL uses row locks (see ``lock_organisation``).
+    """
+    if is_sqlite():
+        return db.obj.atomic("IMMEDIATE")
+    return db.atomic()

@@ -1,0 +1,49 @@
+"""The home page: who you are, your organisation and roles, what you may do and why not."""
+
+from flask import Blueprint, g, make_response, redirect, render_template, request
+from flask_login import current_user
+
+from webapp import access
+from webapp.access import public
+from webapp.models import AccessRequest
+from webapp.redirects import safe_next
+
+bp = Blueprint("home", __name__)
+
+
+@bp.get("/")
+@public
+def index():
+    if not current_user.is_authenticated:
+        return render_template("home/signed_out.html")
+    return signed_in()
+
+
+@access.gate()
+def signed_in():
+    actor = g.actor
+    requests = (
+        AccessRequest.select()
+        .where(AccessRequest.contact == actor.contact)
+        .order_by(AccessRequest.created_at.desc())
+        .limit(5)
+    )
+    return render_template(
+        "home/index.html",
+        actor=actor,
+        submit=actor.may_submit(),
+        incidents=actor.may_list_incidents(),
+        manage=actor.may_manage_contacts(),
+        access_requests=list(requests),
+    )
+
+
+@bp.post("/language")
+@public
+def language():
+    """Remember the chosen language in a cookie and go back."""
+    choice = request.form.get("lang", "nl")
+    response = make_response(redirect(safe_next(request.form.get("next"))))
+    if choice in ("nl", "en"):
+        response.set_cookie("lang", choice, max_age=365 * 24 * 3600, samesite="Lax", httponly=True)
+    return response

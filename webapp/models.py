@@ -1,0 +1,286 @@
+"""The portal's tables. Rules live in ``policy``; these models only store and fetch."""
+
+from peewee import (
+    SQL,
+    BooleanField,
+    Case,
+    CharField,
+    DateField,
+    DateTimeField,
+    DecimalField,
+    ForeignKeyField,
+    IntegerField,
+    Model,
+    TextField,
+    fn,
+)
+
+from webapp import clock, policy
+from webapp.db import db
+
+INCIDENT_STATUSES = ("nieuw", "in_behandeling", "wacht_op_klant", "opgelost", "gesloten")
+PRIORITIES = ("laag", "normaal", "hoog", "kritiek")
+
+
+class BaseModel(Model):
+    class Meta:
+        database = db
+        legacy_table_names = False
+
+
+class Organisation(BaseModel):
+    customer_number = IntegerField(unique=True)
+    name = CharField(max_length=200)
+    employee_count = IntegerField(constraints=[SQL("CHECK (employee_count >= 0)")])
+    segment = CharField(max_length=100, index=True)
+    max_submitters = IntegerField(default=0)
+    max_explanation = TextField(default="")
+    max_computed_at = DateTimeField(null=True)
+    incident_sequence = IntegerField(default=0)
+
+    def counts(self, today=None) -> policy.OrgCounts:
+        """The numbers rule 2 needs, in one aggregate query."""
+        today = today or clock.today()
+        expert = Contact.expert_until.is_null(False) & (Contact.expert_until >= today)
+
+        def count(condition):
+            return fn.COALESCE(fn.SUM(Case(None, [(condition, 1)], 0)), 0)
+
+        row = (
+            Contact.select(
+                count(Contact.submitter & ~expert).alias("in_use"),
+                count(Contact.submitter & expert).alias("experts"),
+                count(Contact.admin).alias("admins"),
+            )
+            .where((Contact.organisation == self) & Contact.active)
+            .dicts()
+            .get()
+        )
+        return policy.OrgCounts(
+            max_submitters=self.max_submitters,
+            in_use=int(row["in_use"]),
+            experts=int(row["experts"]),
+            admins=int(row["admins"]),
+        )
+
+    def admin_names(self) -> tuple[str, ...]:
+        query = (
+            Contact.select(Contact.name)
+            .where((Contact.organisation == self) & Contact.active & Contact.admin)
+            .order_by(Contact.name)
+        )
+        return tuple(c.name for c in query)
+
+
+class Course(BaseModel):
+    code = CharField(max_length=40, unique=True)
+    name = CharField(max_length=200)
+
+
+class SubmissionProfile(BaseModel):
+    """An *instuurprofiel*: a product area one submits for, with its required start course."""
+
+    name = CharField(max_length=100, unique=True)
+    course = ForeignKeyField(Course, on_delete="RESTRICT")
+
+    def facts(self) -> policy.Profile:
+        return policy.Profile(
+            id=self.id, name=self.name, course_code=self.course.code, course_name=self.course.name
+        )
+
+
+class Contact(BaseModel):
+    organisation = ForeignKeyField(Organisation, backref="contacts", on_delete="RESTRICT")
+    name = CharField(max_length=200)
+    email = CharField(max_length=254)  # stored lower-case; unique per organisation
+    phone = CharField(max_length=40, default="")
+    function = CharField(max_length=100, default="")
+    created_at = DateTimeField(default=clock.now)
+    active = BooleanField(default=True)
+    submitter = BooleanField(default=False)
+    viewer = BooleanField(default=False)
+    admin = BooleanField(default=False)
+    expert_until = DateField(null=True)
+    oidc_subject = CharField(max_length=255, null=True, unique=True)
+
+    class Meta:
+        indexes = ((("organisation", "email"), True), (("organisation", "name"), False))
+
+    def facts(self) -> policy.Contact:
+        """This contact as the rules module sees it (two queries: profiles, attempts)."""
+        profiles = (
+            SubmissionProfile.select(SubmissionProfile, Course)
+            .join(ContactProfile)
+            .switch(SubmissionProfile)
+            .join(Course)
+            .where(ContactProfile.contact == self)
+            .order_by(SubmissionProfile.name)
+        )
+        attempts = (
+            CourseResult.select(CourseResult, Course).join(Course).where(CourseResult.contact == self)
+        )
+        return policy.Contact(
+            id=self.id,
+            organisation_id=self.organisation_id,
+            name=self.name,
+            created_at=clock.aware(self.created_at),
+            active=self.active,
+            submitter=self.submitter,
+            viewer=self.viewer,
+            admin=self.admin,
+            expert_until=self.expert_until,
+            profiles=tuple(p.facts() for p in profiles),
+            attempts=tuple(
+                policy.Attempt(
+                    course_code=a.course.code,
+                    score=a.score,
+                    completed_at=clock.aware(a.completed_at) if a.completed_at else None,
+                )
+                for a in attempts
+            ),
+        )
+
+    @property
+    def roles(self) -> tuple[str, ...]:
+        return tuple(role for role in policy.ROLES if getattr(self, role))
+
+
+class ContactProfile(BaseModel):
+    contact = ForeignKeyField(Contact, backref="profile_links", on_delete="CASCADE")
+    profile = ForeignKeyField(SubmissionProfile, on_delete="RESTRICT")
+
+    class Meta:
+        indexes = ((("contact", "profile"), True),)
+
+
+class CourseResult(BaseModel):
+    """One attempt at a course; the best completed attempt counts."""
+
+    contact = ForeignKeyField(Contact, backref="course_results", on_delete="CASCADE")
+    course = ForeignKeyField(Course, on_delete="RESTRICT")
+    score = DecimalField(max_digits=4, decimal_places=2, null=True, auto_round=True)
+    completed_at = DateTimeField(null=True)
+
+    class Meta:
+        indexes = ((("contact", "course", "completed_at"), True),)
+
+
+class Incident(BaseModel):
+    organisation = ForeignKeyField(Organisation, on_delete="RESTRICT")
+    number = CharField(max_length=20)  # readable, unique within the organisation: 2026-000042
+    reporter = ForeignKeyField(Contact, backref="incidents", on_delete="RESTRICT")
+    profile = ForeignKeyField(SubmissionProfile, on_delete="RESTRICT")
+    subject = CharField(max_length=200)
+    description = TextField()
+    priority = CharField(max_length=20, default="normaal")
+    reference = CharField(max_length=100, default="")
+    status = CharField(max_length=20, default="nieuw")
+    created_at = DateTimeField(default=clock.now)
+    updated_at = DateTimeField(default=clock.now)
+
+    class Meta:
+        indexes = (
+            (("organisation", "number"), True),
+            (("organisation", "created_at"), False),
+            (("reporter", "created_at"), False),
+        )
+
+
+class IncidentStatusChange(BaseModel):
+    incident = ForeignKeyField(Incident, backref="status_changes", on_delete="CASCADE")
+    status = CharField(max_length=20)
+    changed_at = DateTimeField(default=clock.now)
+
+
+class Reaction(BaseModel):
+    incident = ForeignKeyField(Incident, backref="reactions", on_delete="CASCADE")
+    author = ForeignKeyField(Contact, null=True, on_delete="RESTRICT")  # None: Support
+    body = TextField()
+    created_at = DateTimeField(default=clock.now)
+
+
+class CallbackRequest(BaseModel):
+    contact = ForeignKeyField(Contact, on_delete="RESTRICT")
+    phone = CharField(max_length=40)
+    topic = CharField(max_length=200)
+    preferred_moment = CharField(max_length=40)
+    created_at = DateTimeField(default=clock.now)
+
+
+class QuotaRun(BaseModel):
+    started_at = DateTimeField(default=clock.now)
+    finished_at = DateTimeField(null=True)
+    organisations_changed = IntegerField(default=0)
+    outcome = CharField(max_length=20, default="running")  # running | ok | failed
+    message = TextField(default="")
+
+
+class AuditEntry(BaseModel):
+    """Who changed what of which contact, before → after. ``actor`` None: the system."""
+
+    organisation = ForeignKeyField(Organisation, on_delete="RESTRICT")
+    actor = ForeignKeyField(Contact, null=True, on_delete="RESTRICT", backref="+")
+    contact = ForeignKeyField(Contact, null=True, on_delete="RESTRICT", backref="audit_entries")
+    kind = CharField(max_length=30)  # role, profile, expert, active, email, name, phone, function, contact
+    field = CharField(max_length=50, default="")
+    before = TextField(default="")
+    after = TextField(default="")
+    at = DateTimeField(default=clock.now)
+
+    class Meta:
+        indexes = ((("organisation", "at"), False),)
+
+
+class AccessRequest(BaseModel):
+    contact = ForeignKeyField(Contact, backref="access_requests", on_delete="CASCADE")
+    role = CharField(max_length=20)
+    reason = TextField(default="")
+    status = CharField(max_length=20, default="pending")  # pending | approved | denied
+    created_at = DateTimeField(default=clock.now)
+    decided_by = ForeignKeyField(Contact, null=True, on_delete="RESTRICT", backref="+")
+    decided_at = DateTimeField(null=True)
+    decision_note = TextField(default="")
+
+
+class WebSession(BaseModel):
+    """A server-side session: the cookie holds a random key, the row holds the rest.
+
+    Only the SHA-256 of the key is stored, so a copy of this table opens no session.
+    """
+
+    key_hash = CharField(max_length=64, primary_key=True)
+    data = TextField(default="{}")
+    contact = ForeignKeyField(Contact, null=True, on_delete="CASCADE", backref="sessions")
+    subject = CharField(max_length=255, null=True, index=True)
+    sid = CharField(max_length=255, null=True, index=True)
+    id_token = TextField(null=True)
+    access_token = TextField(null=True)
+    refresh_token = TextField(null=True)
+    access_expires_at = DateTimeField(null=True)
+    refresh_failing_since = DateTimeField(null=True)
+    created_at = DateTimeField(default=clock.now)
+    last_seen_at = DateTimeField(default=clock.now)
+    expires_at = DateTimeField(index=True)
+
+
+class SchemaVersion(BaseModel):
+    version = IntegerField(primary_key=True)
+    applied_at = DateTimeField(default=clock.now)
+
+
+TABLES = [
+    Organisation,
+    Course,
+    SubmissionProfile,
+    Contact,
+    ContactProfile,
+    CourseResult,
+    Incident,
+    IncidentStatusChange,
+    Reaction,
+    CallbackRequest,
+    QuotaRun,
+    AuditEntry,
+    AccessRequest,
+    WebSession,
+]

@@ -1,0 +1,121 @@
+"""Server-side sessions: the cookie carries a random key, the database row everything else."""
+
+import hashlib
+import json
+import secrets
+from datetime import timedelta
+
+from flask.sessions import SessionInterface, SessionMixin
+from werkzeug.datastructures import CallbackDict
+
+from webapp import clock
+from webapp.db import db
+from webapp.models import WebSession
+
+TOUCH_EVERY = timedelta(seconds=60)  # sliding expiry without a write on every request
+
+
+def key_hash(key: str) -> str:
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+class ServerSession(CallbackDict, SessionMixin):
+    def __init__(self, initial=None, key=None, row=None):
+        def on_update(self):
+            self.modified = True
+
+        super().__init__(initial, on_update)
+        self.key = key
+        self.row = row
+        self.modified = False
+        self.ended = False
+        self.columns = {}
+
+    def bind(self, **columns):
+        """Store these columns (contact, subject, tokens) on the row when the response is saved."""
+        self.columns.update(columns)
+
+    def regenerate(self):
+        """A new key for the same data (at sign-in), so a planted key is worthless."""
+        if self.row is not None:
+            WebSession.delete().where(WebSession.key_hash == self.row.key_hash).execute()
+        self.key, self.row, self.modified = None, None, True
+
+    def end(self):
+        """Forget this session entirely (sign-out, revoked tokens)."""
+        self.clear()
+        self.ended = True
+
+
+class DatabaseSessionInterface(SessionInterface):
+    session_class = ServerSession
+
+    def open_session(self, app, request):
+        key = request.cookies.get(self.get_cookie_name(app))
+        if not key:
+            return ServerSession()
+        db.connect(reuse_if_open=True)
+        row = WebSession.get_or_none(
+            (WebSession.key_hash == key_hash(key)) & (WebSession.expires_at > clock.now())
+        )
+        if row is None:
+            return ServerSession()
+        return ServerSession(json.loads(row.data), key=key, row=row)
+
+    def save_session(self, app, session, response):
+        name = self.get_cookie_name(app)
+        domain = self.get_cookie_domain(app)
+        path = self.get_cookie_path(app)
+        if session.ended:
+            if session.row is not None:
+                WebSession.delete().where(WebSession.key_hash == session.row.key_hash).execute()
+            response.delete_cookie(name, domain=domain, path=path)
+            return
+        if not session and session.row is None:
+            return
+        now = clock.now()
+        idle = timedelta(seconds=app.config["SESSION_IDLE_SECONDS"])
+        if session.row is None:
+            session.key = secrets.token_urlsafe(32)
+            session.row = WebSession.create(
+                key_hash=key_hash(session.key),
+                data=json.dumps(dict(session)),
+                expires_at=now + idle,
+                **session.columns,
+            )
+        elif session.modified or session.columns or now - session.row.last_seen_at > TOUCH_EVERY:
+            WebSession.update(
+                data=json.dumps(dict(session)),
+                last_seen_at=now,
+                expires_at=now + idle,
+                **session.columns,
+            ).where(WebSession.key_hash == session.row.key_hash).execute()
+        else:
+            return
+        response.set_cookie(
+            name,
+            session.key,
+            max_age=int(idle.total_seconds()),
+            httponly=True,
+            secure=self.get_cookie_secure(app),
+            samesite="Lax",
+            domain=domain,
+            path=path,
+        )
+        response.vary.add("Cookie")
+
+
+def end_sessions(*, contact_id=None, subject=None, sid=None) -> int:
+    """Delete the sessions matching any given selector; return how many ended."""
+    condition = None
+    for field, value in (
+        (WebSession.contact, contact_id),
+        (WebSession.subject, subject),
+        (WebSession.sid, sid),
+    ):
+        if value is not None:
+            clause = field == value
+            condition = clause if condition is None else condition & clause
+    if condition is None:
+        return 0
+    return WebSession.delete().where(condition).execute()
