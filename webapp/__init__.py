@@ -5,6 +5,7 @@ import logging
 from flask import Flask, render_template, request
 from flask_wtf.csrf import CSRFError
 
+from webapp import cli
 from webapp import config as configuration
 from webapp.db import db, open_database
 
@@ -36,6 +37,8 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     _init_extensions(app)
     _register_blueprints(app)
+    for command in cli.COMMANDS:
+        app.cli.add_command(command)
 
     @app.before_request
     def connect():

@@ -1,22 +1,12 @@
 """The ``klantportal`` command: Flask's CLI over the app factory, plus the portal's commands."""
 
 import click
-from flask import Flask
 from flask.cli import FlaskGroup, with_appcontext
 
-from webapp import create_app, schema, seed
+from webapp import schema, seed
 
 
-def _app() -> Flask:
-    return create_app()
-
-
-@click.group(cls=FlaskGroup, create_app=_app)
-def main():
-    """Klantportal management commands."""
-
-
-@main.command("schema")
+@click.command("schema")
 @with_appcontext
 def schema_command():
     """Create or upgrade the database schema (idempotent)."""
@@ -24,10 +14,24 @@ def schema_command():
     click.echo(f"schema: applied {applied}" if applied else "schema: up to date")
 
 
-@main.command("seed-demo")
+@click.command("seed-demo")
 @with_appcontext
 def seed_demo_command():
     """Load the demo organisations and people (idempotent)."""
     schema.migrate()
     seed.seed_demo()
     click.echo("demo data seeded")
+
+
+COMMANDS = [schema_command, seed_demo_command]
+
+
+def _create_app():
+    from webapp import create_app
+
+    return create_app()
+
+
+@click.group(cls=FlaskGroup, create_app=_create_app)
+def main():
+    """Klantportal management commands."""

@@ -1,5 +1,6 @@
 """The portal's tables. Rules live in ``policy``; these models only store and fetch."""
 
+from flask_login import UserMixin
 from peewee import (
     SQL,
     BooleanField,
@@ -89,7 +90,7 @@ class SubmissionProfile(BaseModel):
         )
 
 
-class Contact(BaseModel):
+class Contact(UserMixin, BaseModel):
     organisation = ForeignKeyField(Organisation, backref="contacts", on_delete="RESTRICT")
     name = CharField(max_length=200)
     email = CharField(max_length=254)  # stored lower-case; unique per organisation

@@ -1,7 +1,7 @@
 """What every template may use: the HTMX source, role labels, Dutch dates and numbers."""
 
 from flask import current_app, g
-from flask_babel import format_date, format_datetime, gettext
+from flask_babel import format_date, format_datetime, get_locale, gettext
 from flask_login import current_user
 
 from webapp import policy
@@ -40,6 +40,7 @@ def template_globals() -> dict:
     return {
         "htmx_script": htmx_script,
         "nav_links": nav_links,
+        "get_locale": get_locale,
         "ROLE_LABELS": policy.ROLE_LABELS,
         "ROLES": policy.ROLES,
         "current_actor": lambda: g.get("actor"),

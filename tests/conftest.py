@@ -1,0 +1,135 @@
+"""Fixtures: the app over a throw-away database (SQLite, or PostgreSQL with
+``KLANTPORTAL_TEST_DB=postgres``), a client, the demo data and signing in as a demo person."""
+
+import os
+import secrets
+from datetime import timedelta
+
+import pytest
+
+from tests.support.postgres import PostgresServer, PostgresUnavailable
+from webapp import clock, create_app, schema
+from webapp.db import db
+from webapp.models import Contact, WebSession
+from webapp.seed import seed_demo
+from webapp.sessions import key_hash
+
+IN_CI = os.environ.get("CI") == "true"
+TEST_DB = os.environ.get("KLANTPORTAL_TEST_DB", "sqlite")
+
+
+def unavailable(reason: str):
+    """Skip for a missing service, except in CI, where a skipped suite is a failure."""
+    if IN_CI:
+        pytest.fail(f"required in CI: {reason}", pytrace=False)
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="session")
+def postgres_url():
+    """A PostgreSQL database for this test session."""
+    if os.environ.get("KLANTPORTAL_TEST_DATABASE_URL"):
+        yield os.environ["KLANTPORTAL_TEST_DATABASE_URL"]
+        return
+    try:
+        server = PostgresServer().start()
+    except PostgresUnavailable as error:
+        unavailable(f"PostgreSQL: {error}")
+    yield server.url
+    server.stop()
+
+
+def _reset_postgres(url):
+    import psycopg2
+
+    with psycopg2.connect(url) as connection, connection.cursor() as cursor:
+        cursor.execute("DROP SCHEMA public CASCADE; CREATE SCHEMA public;")
+
+
+@pytest.fixture
+def database_url(request, tmp_path):
+    if TEST_DB == "postgres":
+        url = request.getfixturevalue("postgres_url")
+        _reset_postgres(url)
+        return url
+    return f"sqlite:///{tmp_path / 'test.sqlite3'}"
+
+
+TEST_CONFIG = {
+    "TESTING": True,
+    "SECRET_KEY": "test-secret-key",
+    "OIDC_ISSUER": "http://127.0.0.1:9/realms/klantportal",  # nothing listens: no provider
+    "OIDC_CLIENT_SECRET": "test-client-secret",
+    "WTF_CSRF_ENABLED": False,
+    "RATELIMIT_ENABLED": False,
+    "HTMX_SOURCE": "local",
+}
+
+
+@pytest.fixture
+def make_app(database_url):
+    """Build an app on this test's database; extra config overrides the test defaults."""
+
+    def make(**config):
+        app = create_app({**TEST_CONFIG, "DATABASE_URL": database_url, **config})
+        with app.app_context():
+            schema.migrate()
+        return app
+
+    yield make
+    if not db.is_closed():
+        db.close()
+
+
+@pytest.fixture
+def app(make_app):
+    return make_app()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def seeded(app):
+    with app.app_context():
+        seed_demo()
+    return app
+
+
+def contact_named(username: str) -> Contact:
+    """A demo contact by username (the part of the e-mail before @)."""
+    return Contact.get(Contact.email.startswith(username + "@"))
+
+
+def sign_in(client, username: str, *, expires_in: int = 3600) -> Contact:
+    """Give ``client`` a session as the demo person, as the OIDC callback would."""
+    contact = contact_named(username)
+    key = secrets.token_urlsafe(32)
+    now = clock.now()
+    WebSession.create(
+        key_hash=key_hash(key),
+        data='{"_user_id": "%d", "_fresh": true}' % contact.id,
+        contact=contact,
+        subject=f"subject-{username}",
+        sid=f"sid-{username}",
+        id_token="id-token",
+        access_token="access-token",
+        refresh_token="refresh-token",
+        access_expires_at=now + timedelta(seconds=expires_in),
+        expires_at=now + timedelta(hours=1),
+    )
+    client.set_cookie("klantportal_session", key)
+    return contact
+
+
+@pytest.fixture
+def login(seeded):
+    """``login(client, "anna.admin")`` signs ``client`` in as that demo person."""
+    return sign_in

@@ -1,0 +1,59 @@
+"""The base every feature stands on: health, home, the gate on every route, the schema."""
+
+from webapp import schema
+from webapp.models import Organisation, SchemaVersion
+
+
+def test_healthz_answers_ok(client):
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.json == {"status": "ok"}
+
+
+def test_readyz_checks_the_database(client):
+    response = client.get("/readyz")
+    assert response.status_code == 200
+    assert response.json["database"] == "ok"
+
+
+def test_signed_out_home_offers_sign_in_in_dutch(client):
+    page = client.get("/").get_data(as_text=True)
+    assert "Aanmelden" in page
+    assert 'lang="nl"' in page
+
+
+def test_signed_in_home_says_who_and_what(client, login):
+    login(client, "daan.onvoldoende")
+    page = client.get("/").get_data(as_text=True)
+    assert "Daan Bakker" in page
+    assert "Bakkerij De Korenschoof B.V." in page
+    assert "Incidenten insturen" in page
+    assert "Je mag geen incidenten insturen" in page
+    assert "6,5" in page  # his best score, with the reason
+
+
+def test_every_route_is_public_by_declaration_or_gated(app):
+    undeclared = [
+        rule.rule
+        for rule in app.url_map.iter_rules()
+        if rule.endpoint != "static"
+        and getattr(app.view_functions[rule.endpoint], "access", None) not in ("public", "gated")
+    ]
+    assert undeclared == []
+
+
+def test_schema_command_is_idempotent(app, runner):
+    with app.app_context():
+        assert schema.migrate() == []
+        versions = [v.version for v in SchemaVersion.select()]
+    result = runner.invoke(args=["schema"])
+    assert "up to date" in result.output
+    with app.app_context():
+        assert [v.version for v in SchemaVersion.select()] == versions
+
+
+def test_seed_sets_the_recalculated_maximum(seeded):
+    with seeded.app_context():
+        korenschoof = Organisation.get(customer_number=10001)
+        assert korenschoof.max_submitters == 3
+        assert korenschoof.counts().in_use == 3
