@@ -1,6 +1,7 @@
 """Fixtures: the app over a throw-away database (SQLite, or PostgreSQL with
 ``KLANTPORTAL_TEST_DB=postgres``), a client, the demo data and signing in as a demo person."""
 
+import json
 import os
 import secrets
 from datetime import timedelta
@@ -115,7 +116,7 @@ def sign_in(client, username: str, *, expires_in: int = 3600) -> Contact:
     now = clock.now()
     WebSession.create(
         key_hash=key_hash(key),
-        data='{"_user_id": "%d", "_fresh": true}' % contact.id,
+        data=json.dumps({"_user_id": str(contact.id), "_fresh": True}),
         contact=contact,
         subject=f"subject-{username}",
         sid=f"sid-{username}",

@@ -83,9 +83,9 @@ def _init_extensions(app):
 
 
 def _register_blueprints(app):
-    from webapp import auth, health, home
+    from webapp import auth, contacts, health, home, incidents, support
 
-    for module in (health, home, auth):
+    for module in (health, home, auth, incidents, support, contacts):
         app.register_blueprint(module.bp)
 
 
