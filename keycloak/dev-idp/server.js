@@ -13,7 +13,7 @@ import {
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-import Provider from 'oidc-provider';
+import Provider, { interactionPolicy } from 'oidc-provider';
 
 import { loadRealm } from './realm.js';
 import {
@@ -167,6 +167,16 @@ function signingKey() {
 
 const epoch = () => Math.floor(Date.now() / 1000);
 
+// An SSO session whose user was disabled (or removed) must not count: ask for
+// the password again, where the disabled account is refused.
+const policy = interactionPolicy.base();
+policy.get('login').checks.add(new interactionPolicy.Check(
+  'account_unavailable',
+  'End-User account is not available',
+  (ctx) => (ctx.oidc.session.accountId && !ctx.oidc.account
+    ? interactionPolicy.Check.REQUEST_PROMPT : interactionPolicy.Check.NO_NEED_TO_PROMPT),
+));
+
 const provider = new Provider(ISSUER, {
   adapter: DevAdapter,
   clients,
@@ -256,6 +266,7 @@ const provider = new Provider(ISSUER, {
   // A fresh refresh token on every refresh (the old one stays valid, see store.js).
   rotateRefreshToken: true,
   interactions: {
+    policy,
     url: async (ctx, interaction) => `${MOUNT}/login-actions/authenticate/${interaction.uid}`,
   },
   ttl: {
@@ -550,7 +561,8 @@ async function adaptClientSecretPost(req, subPath) {
   }
   // The stream is consumed; oidc-provider falls back to req.body.
   req.body = params.toString();
-  delete req.headers['content-length'];
+  req.headers['content-length'] = String(Buffer.byteLength(req.body));
+  delete req.headers['transfer-encoding'];
 }
 
 // --- server ------------------------------------------------------------------
