@@ -1,0 +1,733 @@
+"""The portal's rules (DESIGN.md §1) as pure functions.
+
+No Flask, no database: other modules build the fact objects below (``Contact``,
+``Profile``, ``Attempt``, ``OrgCounts``) from the database on every gated request and
+render the ``Decision`` objects returned here. Every refusal carries one or more
+``Reason`` objects: a machine-readable ``code``, a Dutch ``text`` saying which rule
+refused and a Dutch ``remedy`` saying what to do about it (rule 8).
+
+Recorded decisions
+------------------
+* **Experts and the course requirement (DESIGN §1.3).** A certified expert's
+  certification also satisfies the course requirement of every submission profile.
+  ``Settings(expert_satisfies_course=False)`` turns that off; experts then need the
+  start course like anyone else (they still never count towards the maximum).
+* **Certification dates.** ``Contact.expert_until`` is inclusive: on that day the
+  contact is still an expert; from the next day on they count towards the maximum
+  again and (if created on or after ``course_required_from``) need the course.
+* **Pass score.** ``best >= pass_score`` compared as ``Decimal`` (6.95 fails, 7.0
+  passes). Only completed (``completed_at`` set), graded (``score`` set) attempts for
+  the profile's own course count; the best one decides.
+* **Creation date.** ``Contact.created_at`` is converted to Europe/Amsterdam before
+  its date is compared with ``course_required_from``. A naive datetime (SQLite may
+  return one) is taken to be UTC, the way the database stores it.
+* **Inactive contacts** are refused everywhere with the reason ``inactive``;
+  objects of another organisation are always ``not_found`` first (callers answer 404,
+  never 403, rule 8).
+* **Score display.** ``format_score`` shows at least one decimal and never rounds a
+  failing score up to a passing one (6.95 is shown as "6,95", not "7,0").
+
+Reason codes
+------------
+``inactive``, ``no_submitter_role``, ``no_profile``, ``profile_not_held``,
+``course_not_passed``, ``no_incident_role``, ``not_found``, ``read_only``,
+``not_admin``, ``unknown_role``, ``target_inactive``, ``last_admin``,
+``maximum_reached``.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+__all__ = [
+    "AMSTERDAM",
+    "DEFAULT_BANDS",
+    "MIN_PEERS",
+    "ROLES",
+    "ROLE_LABELS",
+    "Attempt",
+    "Band",
+    "Contact",
+    "Decision",
+    "OrgCounts",
+    "Profile",
+    "QuotaResult",
+    "Reason",
+    "Settings",
+    "band_for",
+    "best_score",
+    "counts_towards_maximum",
+    "course_requirement_applies",
+    "course_status",
+    "format_score",
+    "is_expert",
+    "may_change_role",
+    "may_contact_support",
+    "may_list_incidents",
+    "may_manage_contacts",
+    "may_react",
+    "may_submit",
+    "may_view_all_incidents",
+    "may_view_incident",
+    "percentile_75",
+    "qualifying_profiles",
+    "quota",
+    "single_admin_warning",
+]
+
+ROLES = ("submitter", "viewer", "admin")
+ROLE_LABELS = {
+    "submitter": "Incidenten insturen",
+    "viewer": "Incidenten bekijken",
+    "admin": "Klantportalbeheerder",
+}
+AMSTERDAM = ZoneInfo("Europe/Amsterdam")
+
+
+# ---------------------------------------------------------------------------
+# Settings, facts and decisions
+# ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Settings:
+    course_required_from: date = date(2026, 1, 1)  # a date in Europe/Amsterdam
+    pass_score: Decimal = Decimal("7.0")
+    expert_satisfies_course: bool = True
+
+
+DEFAULT_SETTINGS = Settings()
+
+
+@dataclass(frozen=True)
+class Reason:
+    code: str  # machine-readable, e.g. "no_submitter_role"
+    text: str  # Dutch: which rule refused
+    remedy: str = ""  # Dutch: what to do about it ("" if nothing)
+    params: dict = field(default_factory=dict, compare=False, hash=False)
+
+
+@dataclass(frozen=True)
+class Decision:
+    allowed: bool
+    reasons: tuple[Reason, ...] = ()
+
+    def __bool__(self) -> bool:
+        return self.allowed
+
+    @property
+    def codes(self) -> tuple[str, ...]:
+        return tuple(r.code for r in self.reasons)
+
+    @classmethod
+    def allow(cls) -> Decision:
+        return cls(True, ())
+
+    @classmethod
+    def deny(cls, *reasons: Reason) -> Decision:
+        if not reasons:
+            raise ValueError("a refusal must explain itself: give at least one Reason")
+        return cls(False, tuple(reasons))
+
+
+@dataclass(frozen=True)
+class Attempt:
+    course_code: str
+    score: Decimal | None  # None = not (yet) graded
+    completed_at: datetime | None  # None = incomplete; incomplete attempts never count
+
+
+@dataclass(frozen=True)
+class Profile:
+    """A submission profile (*instuurprofiel*)."""
+
+    id: int
+    name: str  # e.g. "Financieel"
+    course_code: str  # required start course, e.g. "SC-FIN"
+    course_name: str  # e.g. "Startcursus Beheerder Financieel"
+
+
+@dataclass(frozen=True)
+class Contact:
+    id: int
+    organisation_id: int
+    name: str
+    created_at: datetime  # timezone-aware (UTC from the DB); compared in Europe/Amsterdam
+    active: bool = True
+    submitter: bool = False
+    viewer: bool = False
+    admin: bool = False
+    expert_until: date | None = None  # certified expert through this date inclusive
+    profiles: tuple[Profile, ...] = ()
+    attempts: tuple[Attempt, ...] = ()
+
+
+@dataclass(frozen=True)
+class OrgCounts:
+    max_submitters: int
+    in_use: int  # active submitters who are not current experts
+    experts: int  # active submitters who are current experts (not counted)
+    admins: int  # active admins
+
+    @property
+    def over_by(self) -> int:
+        return max(0, self.in_use - self.max_submitters)
+
+    @property
+    def free(self) -> int:
+        return max(0, self.max_submitters - self.in_use)
+
+
+# ---------------------------------------------------------------------------
+# Formatting helpers (Dutch)
+# ---------------------------------------------------------------------------
+
+
+def _to_decimal(value: Decimal | float | int) -> Decimal:
+    if isinstance(value, Decimal):
+        return value
+    if isinstance(value, float):
+        return Decimal(repr(value))  # 6.95 -> Decimal("6.95"), not the binary expansion
+    return Decimal(value)
+
+
+def format_score(score: Decimal | float | int | None) -> str:
+    """Dutch decimal comma, at least one decimal: 6.5 -> "6,5", 7 -> "7,0".
+
+    More decimals are kept when the score has them (6.95 -> "6,95"), so a failing
+    score is never displayed as a passing one. ``None`` -> "geen".
+    """
+    if score is None:
+        return "geen"
+    d = _to_decimal(score)
+    if d == d.to_integral_value() or d.as_tuple().exponent >= -1:
+        d = d.quantize(Decimal("0.1"))
+    else:
+        d = d.normalize()
+    return f"{d:f}".replace(".", ",")
+
+
+def _format_required(score: Decimal) -> str:
+    """The pass mark the way the policy writes it: "minimaal een 7" (7.5 -> "7,5")."""
+    d = _to_decimal(score)
+    if d == d.to_integral_value():
+        return str(int(d))
+    return f"{d.normalize():f}".replace(".", ",")
+
+
+def _format_number(value: float) -> str:
+    """p75 and similar: at most two decimals, no trailing zeros, decimal comma."""
+    d = Decimal(repr(float(value))).quantize(Decimal("0.01"))
+    text = f"{d:f}"
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return text.replace(".", ",")
+
+
+def _join_names(names: Iterable[str]) -> str:
+    names = [n for n in names if n]
+    if not names:
+        return ""
+    if len(names) == 1:
+        return names[0]
+    return ", ".join(names[:-1]) + " of " + names[-1]
+
+
+def _ask_admin(admin_names: Iterable[str], what: str) -> str:
+    """ "Vraag een klantportalbeheerder (Anna de Vries) om je <what>." """
+    names = _join_names(admin_names)
+    who = (
+        f"een klantportalbeheerder ({names})"
+        if names
+        else ("een klantportalbeheerder van je organisatie")
+    )
+    return f"Vraag {who} om {what}."
+
+
+# ---------------------------------------------------------------------------
+# Reasons (one place per refusal text)
+# ---------------------------------------------------------------------------
+
+
+def _inactive(admin_names: Iterable[str] = ()) -> Reason:
+    return Reason(
+        "inactive",
+        "Je contactpersoon is niet (meer) actief, daarom heb je geen toegang.",
+        _ask_admin(admin_names, "je contactpersoon weer actief te maken"),
+    )
+
+
+def _no_submitter_role(admin_names: Iterable[str]) -> Reason:
+    return Reason(
+        "no_submitter_role",
+        "Je hebt de rol Incidenten insturen niet. Alleen met deze rol kun je incidenten "
+        "insturen en contact opnemen met Support.",
+        _ask_admin(admin_names, "je de rol Incidenten insturen te geven"),
+        {"role": "submitter", "label": ROLE_LABELS["submitter"]},
+    )
+
+
+def _no_profile(admin_names: Iterable[str]) -> Reason:
+    return Reason(
+        "no_profile",
+        "Je hebt geen instuurprofiel. Je kunt alleen incidenten insturen voor een "
+        "instuurprofiel dat je hebt.",
+        _ask_admin(admin_names, "je een instuurprofiel toe te wijzen"),
+    )
+
+
+def _profile_not_held(profile: Profile, admin_names: Iterable[str]) -> Reason:
+    return Reason(
+        "profile_not_held",
+        f"Je hebt het instuurprofiel {profile.name} niet.",
+        _ask_admin(admin_names, f"je het instuurprofiel {profile.name} toe te wijzen"),
+        {"profile": profile.name, "profile_id": profile.id},
+    )
+
+
+def _course_not_passed(profile: Profile, best: Decimal | None, settings: Settings) -> Reason:
+    required = _format_required(settings.pass_score)
+    text = (
+        f"Voor het instuurprofiel {profile.name} moet je de {profile.course_name} met "
+        f"minimaal een {required} hebben afgerond. "
+    )
+    if best is None:
+        text += "Je hebt deze cursus nog niet afgerond."
+    else:
+        text += f"Je beste score is {format_score(best)}."
+    return Reason(
+        "course_not_passed",
+        text,
+        f"Volg de {profile.course_name} en rond die af met minimaal een {required}.",
+        {
+            "profile": profile.name,
+            "profile_id": profile.id,
+            "course": profile.course_name,
+            "course_code": profile.course_code,
+            "best": best,
+            "required": settings.pass_score,
+        },
+    )
+
+
+def _not_found() -> Reason:
+    return Reason(
+        "not_found",
+        "Dit bestaat niet, of het hoort niet bij je organisatie.",
+        "",
+    )
+
+
+def _no_incident_role(admin_names: Iterable[str]) -> Reason:
+    return Reason(
+        "no_incident_role",
+        "Je hebt de rol Incidenten insturen of Incidenten bekijken niet, en je bent geen "
+        "klantportalbeheerder. Daarom kun je geen incidenten inzien.",
+        _ask_admin(admin_names, "je de rol Incidenten insturen of Incidenten bekijken te geven"),
+    )
+
+
+def _read_only() -> Reason:
+    return Reason(
+        "read_only",
+        "Je kunt dit incident inzien, maar alleen de melder met de rol Incidenten insturen "
+        "kan erop reageren.",
+        "",
+    )
+
+
+def _not_admin(admin_names: Iterable[str]) -> Reason:
+    return Reason(
+        "not_admin",
+        "Alleen klantportalbeheerders kunnen contactpersonen beheren en rollen toekennen.",
+        _ask_admin(admin_names, "deze wijziging voor je te doen"),
+    )
+
+
+# ---------------------------------------------------------------------------
+# Rules 2–4: experts, maximum, course requirement
+# ---------------------------------------------------------------------------
+
+
+def is_expert(contact: Contact, today: date) -> bool:
+    """Certified expert through ``expert_until`` inclusive (rule 3)."""
+    return contact.expert_until is not None and contact.expert_until >= today
+
+
+def counts_towards_maximum(contact: Contact, today: date) -> bool:
+    """Active submitters who are not current experts count (rule 2)."""
+    return contact.active and contact.submitter and not is_expert(contact, today)
+
+
+def _created_local_date(contact: Contact) -> date:
+    created = contact.created_at
+    if created.tzinfo is None:
+        created = created.replace(tzinfo=UTC)
+    return created.astimezone(AMSTERDAM).date()
+
+
+def course_requirement_applies(contact: Contact, settings: Settings = DEFAULT_SETTINGS) -> bool:
+    """Contacts created on or after ``course_required_from`` (Amsterdam date) (rule 4)."""
+    return _created_local_date(contact) >= settings.course_required_from
+
+
+def best_score(contact: Contact, course_code: str) -> Decimal | None:
+    """Best score among completed, graded attempts of this course; None if there are none."""
+    scores = [
+        _to_decimal(a.score)
+        for a in contact.attempts
+        if a.course_code == course_code and a.completed_at is not None and a.score is not None
+    ]
+    return max(scores) if scores else None
+
+
+def course_status(
+    contact: Contact, profile: Profile, today: date, settings: Settings = DEFAULT_SETTINGS
+) -> str:
+    """``"not_required"`` | ``"expert"`` | ``"passed"`` | ``"not_passed"`` (rules 3, 4)."""
+    if not course_requirement_applies(contact, settings):
+        return "not_required"
+    if settings.expert_satisfies_course and is_expert(contact, today):
+        return "expert"
+    best = best_score(contact, profile.course_code)
+    if best is not None and best >= _to_decimal(settings.pass_score):
+        return "passed"
+    return "not_passed"
+
+
+def qualifying_profiles(
+    contact: Contact, today: date, settings: Settings = DEFAULT_SETTINGS
+) -> tuple[Profile, ...]:
+    """The contact's profiles whose course requirement is met (rule 4).
+
+    Only the course requirement: whether the contact may submit at all (active,
+    role) is ``may_submit``'s question.
+    """
+    return tuple(
+        p for p in contact.profiles if course_status(contact, p, today, settings) != "not_passed"
+    )
+
+
+# ---------------------------------------------------------------------------
+# Submitting and contacting Support (rules 4, 5)
+# ---------------------------------------------------------------------------
+
+
+def may_submit(
+    contact: Contact,
+    today: date,
+    settings: Settings = DEFAULT_SETTINGS,
+    admin_names: Sequence[str] = (),
+    profile: Profile | None = None,
+) -> Decision:
+    """May the contact submit incidents (``profile=None``), or for this profile?
+
+    All reasons that apply are given, in a fixed order: inactive, no_submitter_role,
+    no_profile, profile_not_held, course_not_passed (one per held profile lacking the
+    course; only the given profile when one is given). Without a profile the course
+    reasons refuse only when no profile qualifies at all.
+    """
+    reasons: list[Reason] = []
+    if not contact.active:
+        reasons.append(_inactive(admin_names))
+    if not contact.submitter:
+        reasons.append(_no_submitter_role(admin_names))
+    no_profile = contact.submitter and not contact.profiles
+    if no_profile:
+        reasons.append(_no_profile(admin_names))
+
+    if profile is not None:
+        held = any(p.id == profile.id for p in contact.profiles)
+        if not held and not no_profile:  # "no profile at all" already says it
+            reasons.append(_profile_not_held(profile, admin_names))
+        if held and course_status(contact, profile, today, settings) == "not_passed":
+            best = best_score(contact, profile.course_code)
+            reasons.append(_course_not_passed(profile, best, settings))
+    elif contact.profiles and not qualifying_profiles(contact, today, settings):
+        reasons.extend(
+            _course_not_passed(p, best_score(contact, p.course_code), settings)
+            for p in contact.profiles
+        )
+
+    return Decision.deny(*reasons) if reasons else Decision.allow()
+
+
+def may_contact_support(
+    contact: Contact,
+    today: date,
+    settings: Settings = DEFAULT_SETTINGS,
+    admin_names: Sequence[str] = (),
+) -> Decision:
+    """Contacting Support is gated exactly like submitting (rule 5)."""
+    return may_submit(contact, today, settings, admin_names, profile=None)
+
+
+# ---------------------------------------------------------------------------
+# Incidents
+# ---------------------------------------------------------------------------
+
+
+def may_view_all_incidents(contact: Contact) -> bool:
+    """Viewers and admins see all incidents of their own organisation."""
+    return contact.active and (contact.viewer or contact.admin)
+
+
+def may_list_incidents(contact: Contact, admin_names: Sequence[str] = ()) -> Decision:
+    """Submitters (own incidents), viewers and admins (all) may open the incident list."""
+    if not contact.active:
+        return Decision.deny(_inactive(admin_names))
+    if contact.submitter or contact.viewer or contact.admin:
+        return Decision.allow()
+    return Decision.deny(_no_incident_role(admin_names))
+
+
+def may_view_incident(
+    contact: Contact,
+    incident_organisation_id: int,
+    reporter_id: int | None,
+    admin_names: Sequence[str] = (),
+) -> Decision:
+    """Reporter (while submitter), viewers and admins of the same organisation.
+
+    Another organisation's incident, or a colleague's incident for a plain submitter,
+    is ``not_found`` (404: its existence is not revealed).
+    """
+    if contact.organisation_id != incident_organisation_id:
+        return Decision.deny(_not_found())
+    if not contact.active:
+        return Decision.deny(_inactive(admin_names))
+    if contact.viewer or contact.admin:
+        return Decision.allow()
+    if contact.submitter:
+        if reporter_id == contact.id:
+            return Decision.allow()
+        return Decision.deny(_not_found())
+    return Decision.deny(_no_incident_role(admin_names))
+
+
+def may_react(
+    contact: Contact,
+    incident_organisation_id: int,
+    reporter_id: int | None,
+    admin_names: Sequence[str] = (),
+) -> Decision:
+    """Only the reporter, while an active submitter, reacts; viewers/admins read only."""
+    view = may_view_incident(contact, incident_organisation_id, reporter_id, admin_names)
+    if not view:
+        return view
+    if contact.submitter and reporter_id == contact.id:
+        return Decision.allow()
+    return Decision.deny(_read_only())
+
+
+# ---------------------------------------------------------------------------
+# Managing contacts and roles (rules 1, 2)
+# ---------------------------------------------------------------------------
+
+
+def may_manage_contacts(contact: Contact, admin_names: Sequence[str] = ()) -> Decision:
+    """Only active admins manage their organisation's contacts (rule 1)."""
+    if not contact.active:
+        return Decision.deny(_inactive(admin_names))
+    if not contact.admin:
+        return Decision.deny(_not_admin(admin_names))
+    return Decision.allow()
+
+
+def may_change_role(
+    actor: Contact,
+    target: Contact,
+    role: str,
+    grant: bool,
+    counts: OrgCounts,
+    today: date,
+    admin_names: Sequence[str] = (),
+) -> Decision:
+    """May ``actor`` grant (``grant=True``) or revoke ``role`` for ``target``?
+
+    ``counts`` are the target organisation's counts, read inside the transaction that
+    applies the change. Revoking is always allowed except the last admin's admin role;
+    granting something already held is allowed (a no-op for the caller).
+    """
+    manage = may_manage_contacts(actor, admin_names)
+    if not manage:
+        return manage
+    if target.organisation_id != actor.organisation_id:
+        return Decision.deny(_not_found())
+    if role not in ROLES:
+        return Decision.deny(
+            Reason(
+                "unknown_role",
+                f"Onbekende rol: {role}. Bestaande rollen: "
+                + ", ".join(ROLE_LABELS[r] for r in ROLES)
+                + ".",
+                "",
+                {"role": role},
+            )
+        )
+    label = ROLE_LABELS[role]
+    held = bool(getattr(target, role))
+
+    if not grant:
+        if role == "admin" and held and counts.admins <= 1:
+            return Decision.deny(
+                Reason(
+                    "last_admin",
+                    "Er moet minstens één klantportalbeheerder overblijven. "
+                    f"{target.name} is de laatste klantportalbeheerder van je organisatie.",
+                    "Maak eerst een andere contactpersoon klantportalbeheerder en trek daarna "
+                    "deze rol in. We raden minstens twee klantportalbeheerders aan.",
+                    {"admins": counts.admins, "target": target.name},
+                )
+            )
+        return Decision.allow()
+
+    if held:
+        return Decision.allow()
+    if not target.active:
+        return Decision.deny(
+            Reason(
+                "target_inactive",
+                f"{target.name} is niet actief en kan daarom de rol {label} niet krijgen.",
+                "Maak de contactpersoon eerst weer actief.",
+                {"target": target.name, "role": role, "label": label},
+            )
+        )
+    if (
+        role == "submitter"
+        and not is_expert(target, today)
+        and counts.in_use >= counts.max_submitters
+    ):
+        return Decision.deny(
+            Reason(
+                "maximum_reached",
+                f"Maximum bereikt: {counts.in_use} van {counts.max_submitters} "
+                "contactpersonen met de rol Incidenten insturen.",
+                "Trek de rol bij een andere contactpersoon in, of wijs een gecertificeerde "
+                "Expert aan (die telt niet mee).",
+                {
+                    "in_use": counts.in_use,
+                    "max": counts.max_submitters,
+                    "over_by": counts.over_by,
+                },
+            )
+        )
+    return Decision.allow()
+
+
+def single_admin_warning(counts: OrgCounts) -> str | None:
+    """The recommendation of at least two admins, shown when there is only one (rule 1)."""
+    if counts.admins == 1:
+        return (
+            "Je organisatie heeft maar één klantportalbeheerder. We raden minstens twee "
+            "klantportalbeheerders aan, zodat er altijd iemand rollen kan toekennen."
+        )
+    return None
+
+
+# ---------------------------------------------------------------------------
+# Quota (rule 6)
+# ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Band:
+    min_employees: int
+    max_employees: int | None  # None = no upper bound
+    base: int
+
+    @property
+    def label(self) -> str:
+        if self.max_employees is None:
+            return f"{self.min_employees} of meer medewerkers"
+        return f"{self.min_employees}–{self.max_employees} medewerkers"
+
+
+DEFAULT_BANDS = (
+    Band(1, 10, 1),
+    Band(11, 50, 2),
+    Band(51, 250, 3),
+    Band(251, 1000, 5),
+    Band(1001, 5000, 8),
+    Band(5001, None, 12),
+)
+MIN_PEERS = 5
+
+
+def band_for(employees: int, bands: Sequence[Band] = DEFAULT_BANDS) -> Band:
+    """The band holding ``employees``; fewer than 1 employee counts as the first band."""
+    if not bands:
+        raise ValueError("no employee-count bands configured")
+    ordered = sorted(bands, key=lambda b: b.min_employees)
+    for band in ordered:
+        if employees >= band.min_employees and (
+            band.max_employees is None or employees <= band.max_employees
+        ):
+            return band
+    if employees < ordered[0].min_employees:
+        return ordered[0]
+    # A gap or an upper limit in the configured table: the highest band starting below.
+    return [b for b in ordered if b.min_employees <= employees][-1]
+
+
+def percentile_75(values: Sequence[int | float]) -> float:
+    """75th percentile with linear interpolation (PostgreSQL ``percentile_cont(0.75)``)."""
+    v = sorted(values)
+    if not v:
+        raise ValueError("percentile of an empty sequence")
+    pos = 0.75 * (len(v) - 1)
+    lo = math.floor(pos)
+    hi = math.ceil(pos)
+    return float(v[lo] + (v[hi] - v[lo]) * (pos - lo))
+
+
+@dataclass(frozen=True)
+class QuotaResult:
+    band: Band
+    base: int
+    peer_count: int
+    p75: float | None  # None when there are fewer than min_peers peers
+    max_submitters: int
+    explanation: str  # Dutch
+
+
+def quota(
+    employees: int,
+    peer_in_use: Sequence[int],
+    bands: Sequence[Band] = DEFAULT_BANDS,
+    min_peers: int = MIN_PEERS,
+) -> QuotaResult:
+    """``max = clamp(ceil(p75), base, 2*base)`` with at least ``min_peers`` peers, else base.
+
+    ``peer_in_use``: the in-use counts of comparable customers (same band and segment,
+    excluding the organisation itself).
+    """
+    band = band_for(employees, bands)
+    base = band.base
+    n = len(peer_in_use)
+    peers_text = "1 vergelijkbare klant" if n == 1 else f"{n} vergelijkbare klanten"
+    head = f"{band.label}: basis {base}. {peers_text} (zelfde grootte en segment)"
+    if n < min_peers:
+        return QuotaResult(
+            band,
+            base,
+            n,
+            None,
+            base,
+            f"{head}: minder dan {min_peers} vergelijkbare klanten, "
+            f"dus het maximum is de basis: {base}.",
+        )
+    p75 = percentile_75(peer_in_use)
+    raw = math.ceil(round(p75, 9))
+    maximum = min(max(raw, base), 2 * base)
+    text = f"{head}, 75e percentiel {_format_number(p75)} → maximum {maximum}"
+    if raw < base:
+        text += " (niet lager dan de basis)"
+    elif raw > 2 * base:
+        text += f" (niet hoger dan 2 × de basis: {2 * base})"
+    return QuotaResult(band, base, n, p75, maximum, text + ".")
