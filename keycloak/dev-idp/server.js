@@ -115,6 +115,7 @@ function toOidcClient(c) {
     grant_types: ['authorization_code', 'refresh_token'],
     response_types: ['code'],
     token_endpoint_auth_method: 'client_secret_basic',
+    require_auth_time: true, // Keycloak always puts auth_time in the ID token
   };
   if (attrs['backchannel.logout.url']) {
     client.backchannel_logout_uri = attrs['backchannel.logout.url'];
@@ -257,8 +258,9 @@ const provider = new Provider(ISSUER, {
     if (!grant) {
       grant = new ctx.oidc.provider.Grant({ clientId: client.clientId, accountId: session.accountId });
     }
-    const requested = [...(ctx.oidc.requestParamScopes || [])];
-    grant.addOIDCScope(['openid', ...requested].join(' '));
+    const requested = new Set(['openid', ...(ctx.oidc.requestParamScopes || [])]);
+    const missing = [...requested].filter((scope) => !grant.getOIDCScope().split(' ').includes(scope));
+    if (missing.length) grant.addOIDCScope(missing.join(' '));
     await grant.save();
     return grant;
   },
@@ -315,6 +317,15 @@ provider.use(async (ctx, next) => {
   if (ctx.oidc?.route !== 'end_session' || ctx.status !== 200) return;
   const secret = ctx.oidc.session?.state?.secret;
   if (!secret) return;
+
+  // Keycloak ends the session named by the id_token_hint's `sid` even when the
+  // request carries no SSO cookie (e.g. another browser); do the same.
+  const hint = ctx.oidc.entities.IdTokenHint?.payload;
+  if (!ctx.oidc.session.accountId && hint?.sid) {
+    const sessions = listPayloads('Session').filter((s) => s.accountId === hint.sub
+      && Object.values(s.authorizations || {}).some((a) => a.sid === hint.sid));
+    await Promise.all(sessions.map(endStoredSession));
+  }
 
   const cookies = new Map();
   for (const part of (ctx.get('cookie') || '').split(';')) {
@@ -473,28 +484,31 @@ async function handleInteraction(req, res, uid) {
 
 // --- admin (Keycloak admin REST shape, no auth, loopback only) ---------------
 
+/** Ends one stored provider session: back-channel logout per client, grants revoked. */
+async function endStoredSession(session) {
+  const calls = [];
+  for (const [clientId, auth] of Object.entries(session.authorizations || {})) {
+    const client = await provider.Client.find(clientId).catch(() => undefined);
+    if (client?.backchannelLogoutUri) {
+      calls.push(client.backchannelLogout(session.accountId, auth.sid).then(
+        () => log(`backchannel-logout ok client=${clientId} sub=${session.accountId} sid=${auth.sid}`),
+        (err) => log(`backchannel-logout FAILED client=${clientId} sub=${session.accountId} sid=${auth.sid}: ${err.message}`),
+      ));
+    }
+    if (auth.grantId) revokeGrantEverywhere(auth.grantId);
+  }
+  destroyEntry('Session', session.id);
+  await Promise.all(calls);
+}
+
 /** Ends every provider session of `userId`, sending back-channel logout per client. */
 async function logoutUser(userId) {
   const sessions = listPayloads('Session').filter((s) => s.accountId === userId);
-  const calls = [];
-  for (const session of sessions) {
-    for (const [clientId, auth] of Object.entries(session.authorizations || {})) {
-      const client = await provider.Client.find(clientId).catch(() => undefined);
-      if (client?.backchannelLogoutUri) {
-        calls.push(client.backchannelLogout(userId, auth.sid).then(
-          () => log(`backchannel-logout ok client=${clientId} sub=${userId} sid=${auth.sid}`),
-          (err) => log(`backchannel-logout FAILED client=${clientId} sub=${userId} sid=${auth.sid}: ${err.message}`),
-        ));
-      }
-      if (auth.grantId) revokeGrantEverywhere(auth.grantId);
-    }
-    destroyEntry('Session', session.id);
-  }
+  await Promise.all(sessions.map(endStoredSession));
   // Grants whose session already ended (tokens may still be around).
   for (const grant of listPayloads('Grant').filter((g) => g.accountId === userId)) {
     revokeGrantEverywhere(grant.id);
   }
-  await Promise.all(calls);
   return sessions.length;
 }
 

@@ -375,6 +375,25 @@ def test_rp_initiated_logout_redirects_without_confirmation(idp, receiver):
     assert claims["sid"] == sid and claims["sub"] == DEMO_USER_IDS["eva.bekijker"]
 
 
+def test_logout_with_id_token_hint_but_without_cookie_ends_that_session(idp, receiver):
+    """Keycloak finds the session through the hint's sid when no SSO cookie comes along."""
+    browser = Browser(idp)
+    tokens = browser.login("bram.legacy")
+    sid = verify(idp, tokens["id_token"])["sid"]
+    receiver.drain()
+    r = requests.get(
+        idp.endpoint("logout"),
+        params={"id_token_hint": tokens["id_token"], "post_logout_redirect_uri": POST_LOGOUT_URI},
+        allow_redirects=False,
+        timeout=10,
+    )
+    assert r.status_code in (302, 303) and r.headers["Location"] == POST_LOGOUT_URI
+    messages = receiver.drain()
+    assert [verify(idp, m["form"]["logout_token"][0])["sid"] for m in messages] == [sid]
+    page, _ = browser.authorize()
+    assert isinstance(page, requests.Response) and 'id="kc-form-login"' in page.text
+
+
 def test_unregistered_post_logout_redirect_is_refused(idp):
     tokens = Browser(idp).login("gijs.geen")
     r = requests.get(

@@ -89,11 +89,16 @@ class DevIdp:
         self,
         port: int | None = None,
         env: Mapping[str, str] | None = None,
-        startup_timeout: float = 20.0,
+        startup_timeout: float | None = None,
     ) -> None:
         self.port = port or free_port()
         self.extra_env = dict(env or {})
-        self.startup_timeout = startup_timeout
+        # 20 s by default; DEVIDP_STARTUP_TIMEOUT raises it on slow, busy machines.
+        self.startup_timeout = (
+            startup_timeout
+            if startup_timeout is not None
+            else float(os.environ.get("DEVIDP_STARTUP_TIMEOUT", "20"))
+        )
         self.base_url = f"http://localhost:{self.port}"
         self.issuer = self.extra_env.get("ISSUER") or f"{self.base_url}/realms/{REALM}"
         self.admin_url = f"http://127.0.0.1:{self.port}/admin/realms/{REALM}"
