@@ -1,0 +1,144 @@
+"""A real stack for browser tests: the dev identity provider over HTTP, the portal on a
+live server, and Chromium driven by Playwright (``KLANTPORTAL_CHROMIUM`` picks the binary)."""
+
+import os
+import shutil
+import threading
+from contextlib import contextmanager
+
+import pytest
+from werkzeug.serving import make_server
+
+from tests.conftest import TEST_CONFIG, unavailable
+from tests.support.devidp import DevIdp, DevIdpError, free_port
+from webapp import create_app, schema
+from webapp.models import AccessRequest, WebSession
+from webapp.seed import seed_demo
+
+pytestmark = pytest.mark.e2e
+
+CHROMIUM = os.environ.get("KLANTPORTAL_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+]
+
+
+class Stack:
+    """The portal at ``base_url`` signing in through ``idp``."""
+
+    def __init__(self, app, server, idp):
+        self.app, self.server, self.idp = app, server, idp
+        self.base_url = app.config["BASE_URL"]
+
+    def url(self, path: str) -> str:
+        return self.base_url + path
+
+
+@contextmanager
+def running_stack(database_url: str, access_token_ttl: int | None = None, **config):
+    """Start the provider and the portal; stop both afterwards."""
+    port = free_port()
+    base_url = f"http://localhost:{port}"
+    idp_env = {
+        "KLANTPORTAL_BASE_URL": base_url,
+        "KLANTPORTAL_BACKCHANNEL_LOGOUT_URL": f"http://127.0.0.1:{port}/auth/backchannel-logout",
+    }
+    if access_token_ttl:
+        idp_env["ACCESS_TOKEN_TTL"] = str(access_token_ttl)
+    try:
+        idp = DevIdp(env=idp_env).start()
+    except DevIdpError as error:
+        unavailable(f"dev identity provider: {error}")
+    app = create_app({
+        **TEST_CONFIG,
+        "DATABASE_URL": database_url,
+        "BASE_URL": base_url,
+        "OIDC_ISSUER": idp.issuer,
+        "OIDC_CLIENT_SECRET": "klantportal-demo-secret",
+        "WTF_CSRF_ENABLED": True,
+        "TOKEN_REFRESH_MARGIN_SECONDS": 0,
+        **config,
+    })
+    with app.app_context():
+        schema.migrate()
+        seed_demo()
+    server = make_server("127.0.0.1", port, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield Stack(app, server, idp)
+    finally:
+        server.shutdown()
+        idp.stop()
+
+
+@pytest.fixture(scope="session")
+def e2e_database_url(tmp_path_factory):
+    from tests.conftest import TEST_DB
+
+    if TEST_DB == "postgres":
+        pytest.skip("browser tests run once, on SQLite; the web suite covers PostgreSQL")
+    return f"sqlite:///{tmp_path_factory.mktemp('e2e') / 'portal.sqlite3'}"
+
+
+@pytest.fixture(scope="session")
+def stack(e2e_database_url):
+    with running_stack(e2e_database_url) as running:
+        yield running
+
+
+@pytest.fixture(autouse=True)
+def fresh_demo(request):
+    """Each browser test starts from the demo data with nobody signed in."""
+    if "stack" not in request.fixturenames:
+        yield
+        return
+    app = request.getfixturevalue("stack").app
+    with app.app_context():
+        seed_demo()
+        WebSession.delete().execute()
+        AccessRequest.delete().execute()
+    yield
+
+
+@pytest.fixture(scope="session")
+def browser():
+    if not os.path.exists(CHROMIUM):
+        unavailable(f"Chromium not found at {CHROMIUM} (set KLANTPORTAL_CHROMIUM)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def new_context(browser):
+    """``new_context()`` opens a separate browser profile (cookies of its own), in Dutch."""
+    contexts = []
+
+    def make(**options):
+        context = browser.new_context(locale="nl-NL", **options)
+        context.set_default_timeout(30_000)
+        contexts.append(context)
+        return context
+
+    yield make
+    for context in contexts:
+        context.close()
+
+
+@pytest.fixture
+def page(new_context):
+    return new_context().new_page()
+
+
+def sign_in(page, stack, username: str, password: str = "demo", next_path: str = "/"):
+    """Sign in through the provider's login form, as a person would."""
+    page.goto(stack.url(f"/login?next={next_path}"))
+    page.fill("#username", username)
+    page.fill("#password", password)
+    page.click("#kc-login")
+    page.wait_for_url(f"{stack.base_url}/**")
