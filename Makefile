@@ -1,0 +1,41 @@
+# The README's two commands: `make demo` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+IDP := keycloak/dev-idp
+
+.PHONY: demo test test-sqlite test-postgres lint install run-idp clean
+
+install: $(VENV)/.installed $(IDP)/node_modules/.installed
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $@
+
+$(IDP)/node_modules/.installed: $(IDP)/package-lock.json
+	cd $(IDP) && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+.env:
+	cp .env.example .env
+
+# Seed the demo, then run the identity provider (:8080) and the portal (:5000); Ctrl-C stops both.
+demo: install .env
+	$(BIN)/klantportal seed-demo
+	@echo "Portal: http://localhost:5000  (demo people: see README; password: demo)"
+	@trap 'kill 0' INT TERM EXIT; \
+	  (cd $(IDP) && PORT=8080 exec node server.js) & \
+	  $(BIN)/klantportal run --host 127.0.0.1 --port 5000
+
+test: install
+	$(BIN)/ruff check .
+	$(BIN)/pytest
+	KLANTPORTAL_TEST_DB=postgres $(BIN)/pytest -m "not e2e" tests/web tests/quota
+
+lint: install
+	$(BIN)/ruff check .
+
+clean:
+	rm -rf $(VENV) $(IDP)/node_modules instance .pytest_cache
