@@ -45,7 +45,13 @@ SIGN_IN_PROBLEMS = {
 @public
 def login():
     session["next"] = safe_next(request.args.get("next"))
-    return oidc.client().authorize_redirect(url_for("auth.callback", _external=True))
+    try:
+        # The registered redirect URI, never one built from the request's Host header.
+        callback_url = current_app.config["BASE_URL"].rstrip("/") + url_for("auth.callback")
+        return oidc.client().authorize_redirect(callback_url)
+    except RequestException as error:
+        return _failed(_("De aanmeldservice is niet bereikbaar. Probeer het over een paar minuten opnieuw."),
+                       f"provider unreachable: {error}", 503)
 
 
 @bp.get("/auth/callback")

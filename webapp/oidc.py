@@ -8,14 +8,13 @@ from joserfc import jwt
 from joserfc.errors import JoseError
 from joserfc.jwk import KeySet
 
-oauth = OAuth()
-
 BACKCHANNEL_EVENT = "http://schemas.openid.net/event/backchannel-logout"
 LOGOUT_TOKEN_MAX_AGE = 300  # seconds; a logout token is sent the moment the session ends
 
 
 def init_app(app):
-    oauth.init_app(app)
+    # One registry per app: the client caches the provider's metadata and keys.
+    oauth = OAuth(app)
     metadata_base = app.config["OIDC_INTERNAL_URL"] or app.config["OIDC_ISSUER"]
     oauth.register(
         "keycloak",
@@ -28,7 +27,7 @@ def init_app(app):
 
 
 def client():
-    return oauth.keycloak
+    return current_app.extensions["authlib.integrations.flask_client"].keycloak
 
 
 def claims_options() -> dict:
