@@ -9,6 +9,7 @@ from peewee import (
     DateField,
     DateTimeField,
     DecimalField,
+    FloatField,
     ForeignKeyField,
     IntegerField,
     Model,
@@ -37,6 +38,11 @@ class Organisation(BaseModel):
     max_submitters = IntegerField(default=0)
     max_explanation = TextField(default="")
     max_computed_at = DateTimeField(null=True)
+    # The last recalculation's inputs (rule 6), kept beside the Dutch text for display.
+    max_band = CharField(max_length=100, default="")
+    max_base = IntegerField(null=True)
+    max_peer_count = IntegerField(null=True)
+    max_p75 = FloatField(null=True)  # None: fewer than the minimum number of peers
     incident_sequence = IntegerField(default=0)
 
     def counts(self, today=None) -> policy.OrgCounts:
@@ -214,6 +220,19 @@ class QuotaRun(BaseModel):
     organisations_changed = IntegerField(default=0)
     outcome = CharField(max_length=20, default="running")  # running | ok | failed
     message = TextField(default="")
+
+
+class JobLock(BaseModel):
+    """A named job's guard: claimed with one atomic UPDATE so two schedulers never overlap.
+
+    ``slot`` is the last scheduled time (UTC ISO text) a process claimed; ``locked_until``
+    lets a crashed holder's lock expire.
+    """
+
+    name = CharField(max_length=50, primary_key=True)
+    slot = CharField(max_length=40, default="")
+    owner = CharField(max_length=100, default="")
+    locked_until = DateTimeField()
 
 
 class AuditEntry(BaseModel):

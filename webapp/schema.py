@@ -4,7 +4,9 @@ A future change is a new function appended to ``MIGRATIONS`` that uses peewee's
 ``playhouse.migrate`` (``migrator.add_column(...)`` and friends); never edit an applied one.
 """
 
+from peewee import CharField, FloatField, IntegerField
 from playhouse.migrate import PostgresqlMigrator, SqliteMigrator
+from playhouse.migrate import migrate as run_migrations
 
 from webapp import models
 from webapp.db import db, is_sqlite
@@ -14,7 +16,24 @@ def _initial(migrator):
     db.create_tables(models.TABLES)
 
 
-MIGRATIONS = [_initial]
+def _quota_explanation(migrator):
+    """The structured explanation of the maximum, and the scheduler's guard (issue 6)."""
+    # ``_initial`` creates today's models, so a fresh database already has these columns.
+    existing = {column.name for column in db.get_columns("organisation")}
+    columns = {
+        "max_band": CharField(max_length=100, default=""),
+        "max_base": IntegerField(null=True),
+        "max_peer_count": IntegerField(null=True),
+        "max_p75": FloatField(null=True),
+    }
+    run_migrations(
+        *(migrator.add_column("organisation", name, field) for name, field in columns.items()
+          if name not in existing)
+    )
+    db.create_tables([models.JobLock])
+
+
+MIGRATIONS = [_initial, _quota_explanation]
 
 
 def migrate() -> list[int]:
