@@ -1,5 +1,231 @@
-"""Incidents: the list, the form, the detail page (DESIGN §5)."""
+"""Incidents: the list, the form, the detail page with reactions (DESIGN §5)."""
 
-from flask import Blueprint
+import math
+import re
+
+from flask import Blueprint, abort, flash, g, make_response, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from jinja2_fragments.flask import render_block
+from peewee import JOIN
+from werkzeug.datastructures import MultiDict
+
+from webapp import access, clock, drafts, policy, rate_limits
+from webapp.access import gate
+from webapp.db import db, write_transaction
+from webapp.extensions import limiter
+from webapp.htmx import is_htmx
+from webapp.incident_forms import PRIORITY_HELP, PRIORITY_LABELS, IncidentForm, ReactionForm
+from webapp.models import (
+    INCIDENT_STATUSES,
+    Contact,
+    Incident,
+    IncidentStatusChange,
+    Organisation,
+    Reaction,
+    SubmissionProfile,
+)
+from webapp.text_input import without_control_characters
 
 bp = Blueprint("incidents", __name__, url_prefix="/incidents")
+
+PER_PAGE = 25
+SEARCH_MAX = 100
+NUMBER = re.compile(r"[0-9]{4}-[0-9]{6,}")
+STATUS_LABELS = {
+    "nieuw": _l("Nieuw"),
+    "in_behandeling": _l("In behandeling"),
+    "wacht_op_klant": _l("Wacht op jouw reactie"),
+    "opgelost": _l("Opgelost"),
+    "gesloten": _l("Gesloten"),
+}
+
+
+@bp.context_processor
+def labels():
+    return {
+        "STATUS_LABELS": STATUS_LABELS,
+        "PRIORITY_LABELS": PRIORITY_LABELS,
+        "PRIORITY_HELP": PRIORITY_HELP,
+    }
+
+
+def _with_reporter_and_profile():
+    return (
+        Incident.select(Incident, Contact, SubmissionProfile)
+        .join(Contact, on=(Incident.reporter == Contact.id))
+        .switch(Incident)
+        .join(SubmissionProfile)
+    )
+
+
+def get_incident(number: str) -> Incident:
+    """The incident ``number`` of the actor's organisation, if the actor may see it; else 404."""
+    actor = g.actor
+    if not NUMBER.fullmatch(number):
+        abort(404)
+    incident = (
+        _with_reporter_and_profile()
+        .where((Incident.organisation == actor.contact.organisation_id) & (Incident.number == number))
+        .get_or_none()
+    )
+    if incident is None:
+        abort(404)
+    decision = policy.may_view_incident(
+        actor.facts, incident.organisation_id, incident.reporter_id, actor.admin_names
+    )
+    if not decision:
+        abort(make_response(access.refuse(decision)))
+    return incident
+
+
+def _page_number(value: str | None) -> int:
+    return int(value) if value and value.isascii() and value.isdigit() and len(value) < 7 else 1
+
+
+@bp.get("")
+@gate("list_incidents")
+def index():
+    actor = g.actor
+    see_all = policy.may_view_all_incidents(actor.facts)
+    status = request.args.get("status", "")
+    if status not in INCIDENT_STATUSES:
+        status = ""
+    search = without_control_characters(request.args.get("q", "")).strip()[:SEARCH_MAX]
+
+    query = _with_reporter_and_profile().where(Incident.organisation == actor.contact.organisation_id)
+    if not see_all:
+        query = query.where(Incident.reporter == actor.contact.id)
+    if status:
+        query = query.where(Incident.status == status)
+    if search:
+        query = query.where(Incident.subject.contains(search) | Incident.number.contains(search))
+
+    total = query.count()
+    pages = max(1, math.ceil(total / PER_PAGE))
+    page = min(_page_number(request.args.get("page")), pages)
+    incidents = list(
+        query.order_by(Incident.created_at.desc(), Incident.id.desc()).paginate(page, PER_PAGE)
+    )
+    context = {
+        "incidents": incidents,
+        "total": total,
+        "page": page,
+        "pages": pages,
+        "status": status,
+        "search": search,
+        "see_all": see_all,
+        "may_submit": actor.may_submit(),
+        "statuses": INCIDENT_STATUSES,
+    }
+    # Only the search box and the pager ask for the results alone; anything else gets the page.
+    if is_htmx() and request.headers.get("HX-Target") == "incident-results":
+        return render_block("incidents/index.html", "results", **context)
+    return render_template("incidents/index.html", **context)
+
+
+@bp.get("/new")
+@gate("submit")
+def new():
+    draft = drafts.restore()  # what was typed before the session ended, if anything
+    form = IncidentForm(g.actor, formdata=MultiDict(draft) if draft else None)
+    return render_template("incidents/new.html", form=form, restored=draft is not None)
+
+
+@bp.post("/new")
+@limiter.limit(rate_limits.SUBMISSIONS, key_func=rate_limits.per_contact)
+@gate("submit")
+def create():
+    form = IncidentForm(g.actor)
+    if not form.validate():
+        return render_template("incidents/new.html", form=form, restored=False)
+    incident = _open_incident(g.actor.contact, form)
+    flash(_("Je incident is ingestuurd met nummer %(number)s.", number=incident.number))
+    return redirect(url_for("incidents.detail", number=incident.number), 303)
+
+
+def _open_incident(reporter: Contact, form: IncidentForm) -> Incident:
+    """Store the incident under the organisation's next number (``2026-000042``)."""
+    organisation_id = reporter.organisation_id
+    now = clock.now()
+    with write_transaction():
+        # The UPDATE locks the organisation's row until commit, so two submissions never
+        # read the same sequence value.
+        Organisation.update(incident_sequence=Organisation.incident_sequence + 1).where(
+            Organisation.id == organisation_id
+        ).execute()
+        sequence = (
+            Organisation.select(Organisation.incident_sequence)
+            .where(Organisation.id == organisation_id)
+            .scalar()
+        )
+        incident = Incident.create(
+            organisation=organisation_id,
+            number=f"{clock.local(now).year}-{sequence:06d}",
+            reporter=reporter,
+            profile=form.chosen_profile.id,
+            subject=form.subject.data,
+            description=form.description.data,
+            priority=form.priority.data,
+            reference=form.reference.data or "",
+            status="nieuw",
+            created_at=now,
+            updated_at=now,
+        )
+        IncidentStatusChange.create(incident=incident, status="nieuw", changed_at=now)
+    return incident
+
+
+def _may_react(incident: Incident) -> policy.Decision:
+    actor = g.actor
+    return policy.may_react(actor.facts, incident.organisation_id, incident.reporter_id, actor.admin_names)
+
+
+def _render_detail(incident: Incident, form: ReactionForm):
+    history = (
+        IncidentStatusChange.select()
+        .where(IncidentStatusChange.incident == incident)
+        .order_by(IncidentStatusChange.changed_at, IncidentStatusChange.id)
+    )
+    reactions = (
+        Reaction.select(Reaction, Contact)
+        .join(Contact, JOIN.LEFT_OUTER, on=(Reaction.author == Contact.id))
+        .where(Reaction.incident == incident)
+        .order_by(Reaction.created_at, Reaction.id)
+    )
+    return render_template(
+        "incidents/detail.html",
+        incident=incident,
+        history=list(history),
+        reactions=list(reactions),
+        react=_may_react(incident),
+        form=form,
+    )
+
+
+@bp.get("/<number>")
+@gate("list_incidents")
+def detail(number):
+    incident = get_incident(number)
+    draft = drafts.restore()
+    return _render_detail(incident, ReactionForm(formdata=MultiDict(draft) if draft else None))
+
+
+@bp.post("/<number>")
+@limiter.limit(rate_limits.SUBMISSIONS, key_func=rate_limits.per_contact)
+@gate("list_incidents")
+def react(number):
+    """Add the reporter's reaction; viewers and admins get the explained refusal."""
+    incident = get_incident(number)
+    decision = _may_react(incident)
+    if not decision:
+        return access.refuse(decision)
+    form = ReactionForm()
+    if not form.validate():
+        return _render_detail(incident, form)
+    now = clock.now()
+    with db.atomic():
+        Reaction.create(incident=incident, author=g.actor.contact, body=form.body.data, created_at=now)
+        Incident.update(updated_at=now).where(Incident.id == incident.id).execute()
+    flash(_("Je reactie is toegevoegd."))
+    return redirect(url_for("incidents.detail", number=number, _anchor="reacties"), 303)
