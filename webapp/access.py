@@ -70,10 +70,15 @@ def _signed_in(actor: Actor) -> policy.Decision:
     return policy.Decision.allow()
 
 
+def _list_incidents(actor: Actor) -> policy.Decision:
+    # With the admins' names, so the refusal says whom to ask (rule 8).
+    return policy.may_list_incidents(actor.facts, admin_names=actor.admin_names)
+
+
 # What a gated route may require; each answer comes from the rules module.
 REQUIREMENTS = {
     "signed_in": _signed_in,
-    "list_incidents": Actor.may_list_incidents,
+    "list_incidents": _list_incidents,
     "submit": Actor.may_submit,
     "contact_support": Actor.may_contact_support,
     "manage_contacts": Actor.may_manage_contacts,
