@@ -5,7 +5,7 @@ import logging
 from flask import Flask, render_template, request
 from flask_wtf.csrf import CSRFError
 
-from webapp import cli
+from webapp import cli, security
 from webapp import config as configuration
 from webapp.db import db, open_database
 
@@ -55,6 +55,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         response.vary.add("HX-Request")
         return response
 
+    security.init_app(app)
     _register_error_pages(app)
     return app
 

@@ -1,0 +1,30 @@
+"""Security headers on every response, and the vendored htmx matching its SRI hash."""
+
+import base64
+import hashlib
+
+from webapp import config, views_support
+
+
+def test_every_page_carries_the_security_headers(client):
+    for path in ("/", "/healthz", "/does-not-exist"):
+        headers = client.get(path).headers
+        csp = headers["Content-Security-Policy"]
+        assert "frame-ancestors 'none'" in csp
+        assert f"script-src 'self' {views_support.HTMX_CDN}" in csp
+        assert "'unsafe-inline'" not in csp
+        assert headers["X-Content-Type-Options"] == "nosniff"
+        assert headers["Referrer-Policy"] == "same-origin"
+
+
+def test_vendored_htmx_has_the_sri_hash_the_page_declares():
+    vendored = config.ROOT / "static" / "vendor" / f"htmx-{views_support.HTMX_VERSION}.min.js"
+    digest = base64.b64encode(hashlib.sha384(vendored.read_bytes()).digest()).decode()
+    assert views_support.HTMX_SRI == f"sha384-{digest}"
+
+
+def test_page_loads_htmx_from_the_pinned_cdn_with_integrity(make_app):
+    page = make_app(HTMX_SOURCE="cdn").test_client().get("/").get_data(as_text=True)
+    assert f'src="{views_support.HTMX_CDN}"' in page
+    assert f'integrity="{views_support.HTMX_SRI}"' in page
+    assert "htmx.org@2.0.4" in views_support.HTMX_CDN

@@ -1,0 +1,43 @@
+"""Security headers on every response."""
+
+from urllib.parse import urlsplit
+
+from flask import current_app
+
+from webapp.views_support import HTMX_CDN
+
+
+def _origin(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+def content_security_policy() -> str:
+    """Scripts only from the portal and the pinned htmx file; forms may go to the provider."""
+    config = current_app.config
+    return "; ".join([
+        "default-src 'self'",
+        f"script-src 'self' {HTMX_CDN}",
+        "style-src 'self'",
+        "img-src 'self' data:",
+        "connect-src 'self'",
+        # Logout posts here and is redirected to the provider's end-session endpoint.
+        f"form-action 'self' {_origin(config['OIDC_ISSUER'])}",
+        "frame-ancestors 'none'",
+        "base-uri 'self'",
+        "object-src 'none'",
+    ])
+
+
+def add_headers(response):
+    response.headers.setdefault("Content-Security-Policy", content_security_policy())
+    response.headers.setdefault("Referrer-Policy", "same-origin")
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    response.headers.setdefault("X-Frame-Options", "DENY")
+    if response.mimetype == "text/html":
+        response.headers.setdefault("Cache-Control", "no-store")
+    return response
+
+
+def init_app(app):
+    app.after_request(add_headers)
