@@ -40,3 +40,14 @@ def write_transaction():
     if is_sqlite():
         return db.obj.atomic("IMMEDIATE")
     return db.atomic()
+
+
+def lock_organisation(organisation_id: int) -> None:
+    """Serialise writes that check an organisation-wide rule (the maximum, the last admin).
+
+    Call inside ``write_transaction()``. PostgreSQL: ``SELECT … FOR UPDATE`` on the
+    organisation row, so a second grant waits until the first one commits and then counts
+    again. SQLite: nothing to do, the IMMEDIATE transaction already holds the write lock.
+    """
+    if is_postgres():
+        db.execute_sql("SELECT id FROM organisation WHERE id = %s FOR UPDATE", (organisation_id,))

@@ -1,0 +1,87 @@
+"""Granting and revoking roles, and (de)activating contacts: rules 1 and 2 applied to the database.
+
+Every change is decided by ``policy.may_change_role`` on counts read inside the write
+transaction that applies it, with the organisation locked, so concurrent grants are
+serialised and can never exceed the maximum. The inline toggles, the edit form and the
+approval of access requests all come through here.
+"""
+
+from dataclasses import replace
+
+from webapp import audit, clock, policy
+from webapp.db import lock_organisation, write_transaction
+from webapp.models import Contact
+from webapp.sessions import end_sessions
+
+# refuse() answers a not_found decision with a bare 404, so it needs no text.
+NOT_FOUND = policy.Decision.deny(policy.Reason("not_found", ""))
+
+
+def change_role(actor: Contact, target_id: int, role: str, grant: bool):
+    """Grant or revoke ``role``; return ``(decision, target)`` with ``target`` as it is now."""
+    with write_transaction():
+        lock_organisation(actor.organisation_id)
+        target = Contact.get_or_none(Contact.id == target_id)
+        if target is None:
+            return NOT_FOUND, None
+        return apply_role(actor, target, role, grant), target
+
+
+def apply_role(actor: Contact, target: Contact, role: str, grant: bool) -> policy.Decision:
+    """Apply one role change to ``target`` (updated in place) and audit it.
+
+    Call inside ``write_transaction()`` after ``lock_organisation``.
+    """
+    actor = Contact.get_by_id(actor.id)  # the actor's own roles may have changed meanwhile
+    decision = _decide(actor, target.facts(), role, grant)
+    if not decision:
+        return decision
+    before = getattr(target, role)
+    if before != grant:
+        Contact.update({getattr(Contact, role): grant}).where(Contact.id == target.id).execute()
+        setattr(target, role, grant)
+        audit.record(target, "role", before, grant, actor=actor, field=role)
+    return decision
+
+
+def apply_active(actor: Contact, target: Contact, active: bool) -> policy.Decision:
+    """Deactivate (never delete) or reactivate ``target``; same transaction rules as roles.
+
+    Deactivating an admin is revoking the admin role (the last admin stays); reactivating a
+    submitter is granting the submitter role (the maximum applies). A deactivated contact's
+    sessions end at once, and their slot is free because only active contacts count.
+    """
+    if target.active == active:
+        return policy.Decision.allow()
+    actor = Contact.get_by_id(actor.id)
+    facts = target.facts()
+    if not active and target.admin:
+        decision = _decide(actor, facts, "admin", False)
+    elif active and target.submitter:
+        decision = _decide(actor, replace(facts, active=True, submitter=False), "submitter", True)
+    elif target.organisation_id != actor.organisation_id:
+        decision = NOT_FOUND
+    else:
+        decision = policy.may_manage_contacts(actor.facts(), actor.organisation.admin_names())
+    if not decision:
+        return decision
+    Contact.update(active=active).where(Contact.id == target.id).execute()
+    target.active = active
+    audit.record(target, "active", not active, active, actor=actor)
+    if not active:
+        end_sessions(contact_id=target.id)
+    return decision
+
+
+def _decide(actor: Contact, target: policy.Contact, role: str, grant: bool) -> policy.Decision:
+    organisation = actor.organisation
+    today = clock.today()
+    return policy.may_change_role(
+        actor.facts(),
+        target,
+        role,
+        grant,
+        organisation.counts(today),
+        today,
+        admin_names=organisation.admin_names(),
+    )
