@@ -1,0 +1,99 @@
+"""Access requests: a contact refused for lack of a role asks an admin for it.
+
+Approval grants the role through ``roles.apply_role`` in the same transaction that marks
+the request approved, so it obeys the maximum like any other grant.
+"""
+
+from webapp import clock, policy, roles
+from webapp.db import lock_organisation, write_transaction
+from webapp.models import AccessRequest, Contact
+
+REASON_MAX_LENGTH = 500
+REQUESTABLE_ROLES = ("submitter", "viewer")  # admin is given, not asked for
+
+# The roles a refusal's reason code lets the refused contact ask for.
+REQUESTABLE = {
+    "no_submitter_role": ("submitter",),
+    "no_incident_role": REQUESTABLE_ROLES,
+}
+
+
+def requestable_roles(decision: policy.Decision | None, contact: Contact | None) -> tuple[str, ...]:
+    """The roles ``contact`` may ask for after ``decision`` refused them (none held already)."""
+    if decision is None or contact is None:
+        return ()
+    wanted = []
+    for code in decision.codes:
+        wanted.extend(r for r in REQUESTABLE.get(code, ()) if r not in wanted)
+    return tuple(r for r in wanted if not getattr(contact, r))
+
+
+def pending_roles(contact: Contact) -> set[str]:
+    query = AccessRequest.select(AccessRequest.role).where(
+        (AccessRequest.contact == contact) & (AccessRequest.status == "pending")
+    )
+    return {r.role for r in query}
+
+
+def submit(contact: Contact, role: str, reason: str) -> AccessRequest:
+    """Store a pending request, or return the one already pending for this role."""
+    with write_transaction():
+        # The organisation lock also serialises two identical requests on PostgreSQL.
+        lock_organisation(contact.organisation_id)
+        existing = AccessRequest.get_or_none(
+            (AccessRequest.contact == contact)
+            & (AccessRequest.role == role)
+            & (AccessRequest.status == "pending")
+        )
+        if existing is not None:
+            return existing
+        return AccessRequest.create(contact=contact, role=role, reason=reason.strip())
+
+
+def pending_for(organisation) -> list[AccessRequest]:
+    """The organisation's pending requests, oldest first, with their contacts (one query)."""
+    query = (
+        AccessRequest.select(AccessRequest, Contact)
+        .join(Contact, on=(AccessRequest.contact == Contact.id))
+        .where((Contact.organisation == organisation) & (AccessRequest.status == "pending"))
+        .order_by(AccessRequest.created_at, AccessRequest.id)
+    )
+    return list(query)
+
+
+def get_request(organisation, request_id: int) -> AccessRequest | None:
+    """A request of this organisation's contacts; None for anyone else's (the caller 404s)."""
+    return (
+        AccessRequest.select(AccessRequest, Contact)
+        .join(Contact, on=(AccessRequest.contact == Contact.id))
+        .where((AccessRequest.id == request_id) & (Contact.organisation == organisation))
+        .get_or_none()
+    )
+
+
+def approve(actor: Contact, item: AccessRequest, note: str) -> policy.Decision:
+    """Grant the requested role and close the request; a refused grant leaves it pending."""
+    with write_transaction():
+        lock_organisation(actor.organisation_id)
+        item = AccessRequest.get_by_id(item.id)
+        if item.status != "pending":
+            return policy.Decision.allow()  # decided meanwhile by another admin
+        target = Contact.get_by_id(item.contact_id)
+        decision = roles.apply_role(actor, target, item.role, True)
+        if decision:
+            _decide(item, actor, "approved", note)
+        return decision
+
+
+def deny(actor: Contact, item: AccessRequest, note: str) -> None:
+    with write_transaction():
+        lock_organisation(actor.organisation_id)
+        item = AccessRequest.get_by_id(item.id)
+        if item.status == "pending":
+            _decide(item, actor, "denied", note)
+
+
+def _decide(item: AccessRequest, actor: Contact, status: str, note: str) -> None:
+    AccessRequest.update(
+        status=status, decided_by=actor, decided_at=clock.now(), decision_note=note.strip()
+    ).where(AccessRequest.id == item.id).execute()

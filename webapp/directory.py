@@ -1,0 +1,199 @@
+"""An organisation's contacts: the paged list with course facts, and saving a contact.
+
+The list loads a page in a constant number of queries (contacts, their profiles, their
+course results), whatever the organisation's size. Saving checks every rule inside one
+write transaction and stores nothing when any field or rule refuses.
+"""
+
+import math
+from collections import defaultdict
+from dataclasses import dataclass
+from decimal import Decimal
+
+from flask_babel import gettext
+from peewee import IntegrityError
+
+from webapp import audit, clock, policy, roles
+from webapp.db import lock_organisation, write_transaction
+from webapp.models import Contact, ContactProfile, Course, CourseResult, SubmissionProfile
+
+PAGE_SIZE = 25
+DETAILS = ("name", "email", "phone", "function")
+
+
+@dataclass(frozen=True)
+class ProfileStatus:
+    profile: policy.Profile
+    status: str  # policy.course_status: not_required | expert | passed | not_passed
+    best: Decimal | None
+
+
+@dataclass(frozen=True)
+class Row:
+    contact: Contact
+    course_requirement: bool
+    expert: bool
+    profiles: tuple[ProfileStatus, ...]
+
+
+@dataclass(frozen=True)
+class Page:
+    rows: list[Row]
+    number: int
+    pages: int
+    total: int
+
+
+def page_of_contacts(organisation, search: str, number: int, settings: policy.Settings) -> Page:
+    """One page of the organisation's contacts, by name, filtered on name or e-mail."""
+    query = Contact.select().where(Contact.organisation == organisation)
+    search = search.strip()
+    if search:
+        query = query.where(Contact.name.contains(search) | Contact.email.contains(search.lower()))
+    total = query.count()
+    pages = max(1, math.ceil(total / PAGE_SIZE))
+    number = min(max(1, number), pages)
+    contacts = list(query.order_by(Contact.name, Contact.id).paginate(number, PAGE_SIZE))
+    return Page(rows_for(contacts, settings), number, pages, total)
+
+
+def rows_for(contacts: list[Contact], settings: policy.Settings) -> list[Row]:
+    """Table rows for ``contacts``: two bulk queries, never one per contact."""
+    ids = [c.id for c in contacts]
+    profiles = defaultdict(list)
+    links = (
+        ContactProfile.select(ContactProfile, SubmissionProfile, Course)
+        .join(SubmissionProfile)
+        .join(Course)
+        .where(ContactProfile.contact.in_(ids))
+        .order_by(SubmissionProfile.name)
+    )
+    for link in links:
+        profiles[link.contact_id].append(link.profile.facts())
+    attempts = defaultdict(list)
+    for result in CourseResult.select(CourseResult, Course).join(Course).where(CourseResult.contact.in_(ids)):
+        attempts[result.contact_id].append(
+            policy.Attempt(
+                course_code=result.course.code,
+                score=result.score,
+                completed_at=clock.aware(result.completed_at) if result.completed_at else None,
+            )
+        )
+    today = clock.today()
+    rows = []
+    for contact in contacts:
+        # The same facts as Contact.facts(), assembled from the bulk queries above.
+        facts = policy.Contact(
+            id=contact.id,
+            organisation_id=contact.organisation_id,
+            name=contact.name,
+            created_at=clock.aware(contact.created_at),
+            active=contact.active,
+            submitter=contact.submitter,
+            viewer=contact.viewer,
+            admin=contact.admin,
+            expert_until=contact.expert_until,
+            profiles=tuple(profiles[contact.id]),
+            attempts=tuple(attempts[contact.id]),
+        )
+        rows.append(
+            Row(
+                contact=contact,
+                course_requirement=policy.course_requirement_applies(facts, settings),
+                expert=policy.is_expert(facts, today),
+                profiles=tuple(
+                    ProfileStatus(p, policy.course_status(facts, p, today, settings),
+                                  policy.best_score(facts, p.course_code))
+                    for p in facts.profiles
+                ),
+            )
+        )
+    return rows
+
+
+class Refused(Exception):
+    """A save refused by a field or a rule: ``errors`` maps form fields to messages."""
+
+    def __init__(self, errors: dict[str, list[str]]):
+        super().__init__(errors)
+        self.errors = errors
+
+
+def save_contact(actor: Contact, contact: Contact | None, data: dict) -> Contact:
+    """Create (``contact`` None) or update a contact of the actor's organisation.
+
+    ``data`` holds the form's cleaned values: the ``DETAILS``, ``profiles`` (ids),
+    ``submitter``/``viewer``/``admin`` and ``active``. Every effective change is audited in
+    the same transaction; raises ``Refused`` (and stores nothing) when a rule refuses.
+    """
+    data = {**data, "email": data["email"].strip().lower()}
+    try:
+        with write_transaction():
+            lock_organisation(actor.organisation_id)
+            return _save(actor, contact, data)
+    except IntegrityError as error:
+        # Another request stored the same e-mail address between our check and our insert.
+        raise Refused({"email": [_email_taken()]}) from error
+
+
+def _save(actor: Contact, contact: Contact | None, data: dict) -> Contact:
+    taken = Contact.select().where(
+        (Contact.organisation == actor.organisation_id) & (Contact.email == data["email"])
+    )
+    if contact is not None:
+        taken = taken.where(Contact.id != contact.id)
+    if taken.exists():
+        raise Refused({"email": [_email_taken()]})
+
+    details = {name: data[name].strip() for name in DETAILS}
+    if contact is None:
+        # Created now, so the course requirement applies (rule 4).
+        contact = Contact.create(organisation=actor.organisation_id, **details, created_at=clock.now())
+        audit.record(contact, "contact", "", f"{contact.name} <{contact.email}>", actor=actor)
+    else:
+        for name, value in details.items():
+            before = getattr(contact, name)
+            if before != value:
+                setattr(contact, name, value)
+                audit.record(contact, name, before, value, actor=actor)
+        contact.save(only=[getattr(Contact, name) for name in DETAILS])
+
+    _save_profiles(actor, contact, set(data["profiles"]))
+
+    errors = {}
+    if data["active"]:
+        _check(errors, "active", roles.apply_active(actor, contact, True))
+    for role in policy.ROLES:
+        _check(errors, role, roles.apply_role(actor, contact, role, bool(data[role])))
+    if not data["active"]:
+        _check(errors, "active", roles.apply_active(actor, contact, False))
+    if errors:
+        raise Refused(errors)
+    return contact
+
+
+def _save_profiles(actor: Contact, contact: Contact, wanted: set[int]) -> None:
+    held = {
+        link.profile_id: link.profile.name
+        for link in ContactProfile.select(ContactProfile, SubmissionProfile)
+        .join(SubmissionProfile)
+        .where(ContactProfile.contact == contact)
+    }
+    if wanted == set(held):
+        return
+    ContactProfile.delete().where(
+        (ContactProfile.contact == contact) & ContactProfile.profile.not_in(list(wanted))
+    ).execute()
+    for profile_id in wanted - set(held):
+        ContactProfile.create(contact=contact, profile=profile_id)
+    names = {p.id: p.name for p in SubmissionProfile.select().where(SubmissionProfile.id.in_(list(wanted)))}
+    audit.record(contact, "profile", list(held.values()), list(names.values()), actor=actor)
+
+
+def _check(errors: dict, field: str, decision: policy.Decision) -> None:
+    if not decision:
+        errors[field] = [" ".join(filter(None, (r.text, r.remedy))) for r in decision.reasons]
+
+
+def _email_taken() -> str:
+    return gettext("Er is al een contactpersoon met dit e-mailadres in je organisatie.")
