@@ -1,5 +1,221 @@
 """Mijn contactpersonen: admins manage contacts and toggle roles inline (DESIGN §5)."""
 
-from flask import Blueprint
+from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from jinja2_fragments.flask import render_block
+
+from webapp import access, access_requests, clock, directory, policy, roles
+from webapp.access import gate
+from webapp.contact_forms import AccessRequestForm, ContactForm
+from webapp.htmx import is_htmx
+from webapp.models import AuditEntry, Contact
 
 bp = Blueprint("contacts", __name__, url_prefix="/contacts")
+
+AUDIT_PAGE_SIZE = 50
+# Audit kinds and their Dutch labels, in the order the filter offers them.
+AUDIT_KINDS = {
+    "contact": "Nieuwe contactpersoon",
+    "role": "Rol",
+    "profile": "Instuurprofielen",
+    "expert": "Expertstatus",
+    "active": "Actief",
+    "name": "Naam",
+    "email": "E-mailadres",
+    "phone": "Telefoonnummer",
+    "function": "Functie",
+}
+# Refusals that concern the toggled row; any other refusal gets the full explanation.
+ROW_REFUSALS = {"maximum_reached", "last_admin", "target_inactive"}
+
+
+def get_contact(contact_id: int) -> Contact:
+    """A contact of the signed-in admin's organisation; anyone else's answers 404."""
+    contact = Contact.get_or_none(
+        (Contact.id == contact_id) & (Contact.organisation == g.actor.contact.organisation_id)
+    )
+    if contact is None:
+        abort(404)
+    return contact
+
+
+def _fragment_wanted() -> bool:
+    # A history restore asks for the whole page even though it comes from htmx.
+    return is_htmx() and not request.headers.get("HX-History-Restore-Request")
+
+
+def _summary():
+    """The counter "in gebruik x van max" and the single-admin warning."""
+    counts = g.actor.organisation.counts(clock.today())
+    return {"counts": counts, "single_admin": policy.single_admin_warning(counts)}
+
+
+@bp.get("")
+@gate("manage_contacts")
+def index():
+    search = request.args.get("q", "")
+    page = directory.page_of_contacts(
+        g.actor.contact.organisation_id, search, request.args.get("page", 1, type=int), access.settings()
+    )
+    context = {"page": page, "search": search, **_summary()}
+    if _fragment_wanted():
+        return render_block("contacts/index.html", "list", **context)
+    pending = access_requests.pending_for(g.actor.contact.organisation_id)
+    return render_template("contacts/index.html", pending=pending, **context)
+
+
+@bp.post("/<int:contact_id>/roles/<role>")
+@gate("manage_contacts")
+def toggle_role(contact_id: int, role: str):
+    """The inline checkbox: ``grant=1`` when ticked, absent when unticked."""
+    get_contact(contact_id)
+    decision, target = roles.change_role(g.actor.contact, contact_id, role, request.form.get("grant") == "1")
+    if not decision and not ROW_REFUSALS.intersection(decision.codes):
+        return access.refuse(decision)
+    if not is_htmx():
+        return access.refuse(decision) if not decision else redirect(url_for(".index"), 303)
+    return _row_with_summary(target, refusal=None if decision else decision, role=role)
+
+
+def _row_with_summary(contact: Contact, refusal=None, role=None) -> str:
+    """The re-rendered row, and the counter out of band (it may have changed)."""
+    row = directory.rows_for([contact], access.settings())[0]
+    html = render_template("contacts/_row.html", row=row, refusal=refusal, refused_role=role)
+    return html + render_template("contacts/_summary.html", oob=True, **_summary())
+
+
+@bp.get("/<int:contact_id>")
+@gate("manage_contacts")
+def detail(contact_id: int):
+    row = directory.rows_for([get_contact(contact_id)], access.settings())[0]
+    return render_template("contacts/detail.html", row=row)
+
+
+@bp.route("/<int:contact_id>/edit", methods=["GET", "POST"])
+@gate("manage_contacts")
+def edit(contact_id: int):
+    contact = get_contact(contact_id)
+    form = ContactForm(obj=contact)
+    if request.method == "GET":
+        form.profiles.data = [link.profile_id for link in contact.profile_links]
+    return _save(form, contact)
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@gate("manage_contacts")
+def new():
+    return _save(ContactForm(), None)
+
+
+def _save(form: ContactForm, contact: Contact | None):
+    """Validate and save, or show the form again with the typed values and the errors."""
+    if form.validate_on_submit():
+        try:
+            saved = directory.save_contact(g.actor.contact, contact, form.values())
+        except directory.Refused as refused:
+            for name, messages in refused.errors.items():
+                form[name].errors = [*form[name].errors, *messages]
+        else:
+            flash(_("Opgeslagen.") if contact else _("Contactpersoon toegevoegd."))
+            return redirect(url_for(".detail", contact_id=saved.id), 303)
+    status = 422 if form.errors else 200
+    return render_template("contacts/form.html", form=form, contact=contact), status
+
+
+@bp.get("/audit")
+@gate("manage_contacts")
+def audit_log():
+    organisation_id = g.actor.contact.organisation_id
+    query = AuditEntry.select().where(AuditEntry.organisation == organisation_id)
+    contact = None
+    contact_id = request.args.get("contact", type=int)
+    if contact_id:
+        contact = get_contact(contact_id)
+        query = query.where(AuditEntry.contact == contact)
+    kind = request.args.get("kind", "")
+    if kind in AUDIT_KINDS:
+        query = query.where(AuditEntry.kind == kind)
+    total = query.count()
+    pages = max(1, -(-total // AUDIT_PAGE_SIZE))
+    number = min(max(1, request.args.get("page", 1, type=int)), pages)
+    newest_first = query.order_by(AuditEntry.at.desc(), AuditEntry.id.desc())
+    entries = list(newest_first.paginate(number, AUDIT_PAGE_SIZE))
+    people = [e.actor_id for e in entries] + [e.contact_id for e in entries]
+    names = {c.id: c.name for c in Contact.select(Contact.id, Contact.name).where(Contact.id.in_(people))}
+    return render_template(
+        "contacts/audit.html",
+        entries=entries,
+        names=names,
+        contact=contact,
+        kind=kind if kind in AUDIT_KINDS else "",
+        kinds=AUDIT_KINDS,
+        number=number,
+        pages=pages,
+        total=total,
+    )
+
+
+@bp.post("/access-requests")
+@gate("signed_in")
+def request_access():
+    """A refused contact asks for a role (from the refusal or the support page)."""
+    contact = g.actor.contact
+    form = AccessRequestForm()
+    if form.validate_on_submit() and not getattr(contact, form.role.data):
+        access_requests.submit(contact, form.role.data, form.reason.data or "")
+        if is_htmx():
+            return render_template("contacts/_access_request_sent.html", role=form.role.data)
+        return redirect(url_for("home.index"), 303)  # the home page lists the request
+    if form.role.data in policy.ROLES and getattr(contact, form.role.data):
+        form.role.errors = [*form.role.errors, _("Je hebt deze rol al.")]
+    offer = {
+        "form": form,
+        "offered": [r for r in access_requests.REQUESTABLE_ROLES if not getattr(contact, r)],
+        "pending": access_requests.pending_roles(contact),
+    }
+    template = "contacts/_access_request_form.html" if is_htmx() else "contacts/access_request.html"
+    return render_template(template, offer=offer), 422
+
+
+@bp.post("/access-requests/<int:request_id>/<any(approve, deny):verdict>")
+@gate("manage_contacts")
+def decide_access(request_id: int, verdict: str):
+    """Approve (a grant like any other: the maximum applies) or deny, inline."""
+    actor = g.actor.contact
+    item = access_requests.get_request(actor.organisation_id, request_id)
+    if item is None:
+        abort(404)
+    note = request.form.get("note", "")[: access_requests.REASON_MAX_LENGTH]
+    refusal = None
+    if verdict == "approve":
+        decision = access_requests.approve(actor, item, note)
+        refusal = None if decision else decision
+    else:
+        access_requests.deny(actor, item, note)
+    if not is_htmx():
+        return redirect(url_for(".index"), 303)
+    item = access_requests.get_request(actor.organisation_id, request_id)
+    html = render_template("contacts/_pending_item.html", item=item, refusal=refusal)
+    if verdict == "approve" and refusal is None:
+        row = directory.rows_for([Contact.get_by_id(item.contact_id)], access.settings())[0]
+        html += render_template("contacts/_row.html", row=row, oob=True)
+    return html + render_template("contacts/_summary.html", oob=True, **_summary())
+
+
+@bp.app_context_processor
+def access_request_offer():
+    """What the access-request form on the refusal and support pages needs."""
+
+    def offer(decision):
+        actor = g.get("actor")
+        offered = access_requests.requestable_roles(decision, actor.contact if actor else None)
+        if not offered:
+            return {"offered": ()}
+        return {
+            # formdata=None: a refused POST's fields are not this form's input.
+            "form": AccessRequestForm(formdata=None, role=offered[0]),
+            "offered": offered,
+            "pending": access_requests.pending_roles(actor.contact),
+        }
+
+    return {"access_request_offer": offer}
