@@ -6,7 +6,9 @@ IDP := keycloak/dev-idp
 
 .PHONY: demo test test-sqlite test-postgres lint install run-idp clean
 
-install: $(VENV)/.installed $(IDP)/node_modules/.installed
+AXE := tests/e2e/axe
+
+install: $(VENV)/.installed $(IDP)/node_modules/.installed $(AXE)/node_modules/.installed
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -16,6 +18,10 @@ $(VENV)/.installed: pyproject.toml
 
 $(IDP)/node_modules/.installed: $(IDP)/package-lock.json
 	cd $(IDP) && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+$(AXE)/node_modules/.installed: $(AXE)/package-lock.json
+	cd $(AXE) && npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
 .env:
@@ -38,4 +44,4 @@ lint: install
 	$(BIN)/ruff check .
 
 clean:
-	rm -rf $(VENV) $(IDP)/node_modules instance .pytest_cache
+	rm -rf $(VENV) $(IDP)/node_modules $(AXE)/node_modules instance .pytest_cache

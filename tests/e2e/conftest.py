@@ -2,6 +2,7 @@
 live server, and Chromium driven by Playwright (``KLANTPORTAL_CHROMIUM`` picks the binary)."""
 
 import os
+from pathlib import Path
 import shutil
 import threading
 from contextlib import contextmanager
@@ -142,3 +143,20 @@ def sign_in(page, stack, username: str, password: str = "demo", next_path: str =
     page.fill("#password", password)
     page.click("#kc-login")
     page.wait_for_url(f"{stack.base_url}/**")
+
+
+AXE = Path(__file__).parent / "axe" / "node_modules" / "axe-core" / "axe.min.js"
+
+
+def serious_accessibility_violations(page) -> list[str]:
+    """Run axe-core on the page; return its serious and critical violations, described."""
+    if not AXE.exists():
+        unavailable(f"axe-core not installed ({AXE}); run make install")
+    # evaluate() runs outside the page's CSP, so axe needs no inline <script>.
+    page.evaluate(AXE.read_text() + "\n;0")
+    violations = page.evaluate(
+        """async () => (await axe.run(document, {resultTypes: ['violations']})).violations
+            .filter(v => ['serious', 'critical'].includes(v.impact))
+            .map(v => `${v.id} (${v.impact}): ${v.help} — ${v.nodes.map(n => n.target.join(' ')).join(', ')}`)"""
+    )
+    return violations
