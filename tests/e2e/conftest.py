@@ -2,10 +2,10 @@
 live server, and Chromium driven by Playwright (``KLANTPORTAL_CHROMIUM`` picks the binary)."""
 
 import os
-from pathlib import Path
 import shutil
 import threading
 from contextlib import contextmanager
+from pathlib import Path
 
 import pytest
 from werkzeug.serving import make_server
@@ -157,6 +157,7 @@ def serious_accessibility_violations(page) -> list[str]:
     violations = page.evaluate(
         """async () => (await axe.run(document, {resultTypes: ['violations']})).violations
             .filter(v => ['serious', 'critical'].includes(v.impact))
-            .map(v => `${v.id} (${v.impact}): ${v.help} — ${v.nodes.map(n => n.target.join(' ')).join(', ')}`)"""
+            .map(v => `${v.id} (${v.impact}): ${v.help} — `
+                      + v.nodes.map(n => n.target.join(' ')).join(', '))"""
     )
     return violations
