@@ -3,7 +3,7 @@
 import click
 from flask.cli import FlaskGroup, with_appcontext
 
-from webapp import quota, schema, seed
+from webapp import quota, scheduler, schema, seed
 
 
 @click.command("schema")
@@ -23,7 +23,7 @@ def seed_demo_command():
     click.echo("demo data seeded")
 
 
-COMMANDS = [schema_command, seed_demo_command, quota.quota_group]
+COMMANDS = [schema_command, seed_demo_command, quota.quota_group, scheduler.scheduler_command]
 
 
 def _create_app():

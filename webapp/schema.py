@@ -33,7 +33,16 @@ def _quota_explanation(migrator):
     db.create_tables([models.JobLock])
 
 
-MIGRATIONS = [_initial, _quota_explanation]
+def _quota_in_use_index(migrator):
+    """Lets the nightly recalculation count submitters per organisation from a small index."""
+    db.execute_sql(
+        "CREATE INDEX IF NOT EXISTS contact_quota_in_use "
+        "ON contact (organisation_id, expert_until, active, submitter) "
+        "WHERE active AND submitter"
+    )
+
+
+MIGRATIONS = [_initial, _quota_explanation, _quota_in_use_index]
 
 
 def migrate() -> list[int]:
