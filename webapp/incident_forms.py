@@ -77,7 +77,7 @@ class IncidentForm(PortalForm):
         self.qualifying = policy.qualifying_profiles(actor.facts, actor.today, access.settings())
         self.profile_options = [(str(p.id), p.name) for p in self.qualifying]
         self.priority_options = [(p, PRIORITY_LABELS[p]) for p in PRIORITIES]
-        if len(self.qualifying) == 1 and not self.profile.data:
+        if len(self.qualifying) == 1 and self.profile.data is None:  # not sent: preselect the one
             self.profile.data = str(self.qualifying[0].id)
         self.chosen_profile: policy.Profile | None = None
 
