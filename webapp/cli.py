@@ -3,7 +3,7 @@
 import click
 from flask.cli import FlaskGroup, with_appcontext
 
-from webapp import quota, scheduler, schema, seed
+from webapp import imports, quota, scheduler, schema, seed
 
 
 @click.command("schema")
@@ -23,7 +23,13 @@ def seed_demo_command():
     click.echo("demo data seeded")
 
 
-COMMANDS = [schema_command, seed_demo_command, quota.quota_group, scheduler.scheduler_command]
+COMMANDS = [
+    schema_command,
+    seed_demo_command,
+    quota.quota_group,
+    scheduler.scheduler_command,
+    imports.import_group,
+]
 
 
 def _create_app():
