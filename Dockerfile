@@ -1,0 +1,33 @@
+# The portal under gunicorn, as docker-compose.yml runs it (web and scheduler).
+# Build: docker build -t klantportal .
+FROM python:3.11-slim-bookworm
+
+ENV PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1 \
+    PIP_DISABLE_PIP_VERSION_CHECK=1 \
+    PIP_NO_CACHE_DIR=1
+
+# webapp/config.py finds templates/, static/, keycloak/ and .env.example next to the package,
+# so the code stays in /app and is installed in editable mode (dependencies + console script).
+WORKDIR /app
+
+# Dependencies first, in their own layer: a code change does not reinstall them.
+COPY pyproject.toml README.md ./
+RUN mkdir webapp && touch webapp/__init__.py \
+    && pip install --no-cache-dir -e . \
+    && rm -rf webapp
+
+COPY . .
+
+# An unprivileged user; the code stays root-owned and read-only, only instance/ is writable.
+RUN groupadd --system --gid 10001 klantportal \
+    && useradd --system --uid 10001 --gid klantportal --home-dir /app --no-create-home \
+       --shell /usr/sbin/nologin klantportal \
+    && mkdir -p instance \
+    && chown klantportal:klantportal instance
+
+USER 10001:10001
+
+EXPOSE 5000
+
+CMD ["gunicorn", "-w", "2", "-b", "0.0.0.0:5000", "--access-logfile", "-", "webapp:create_app()"]
