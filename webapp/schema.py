@@ -47,15 +47,28 @@ MIGRATIONS = [_initial, _quota_explanation, _quota_in_use_index]
 
 def migrate() -> list[int]:
     """Apply the pending migrations; return the versions applied."""
-    migrator = SqliteMigrator(db.obj) if is_sqlite() else PostgresqlMigrator(db.obj)
+    sqlite = is_sqlite()
+    migrator = SqliteMigrator(db.obj) if sqlite else PostgresqlMigrator(db.obj)
     db.create_tables([models.SchemaVersion])
     applied = {v.version for v in models.SchemaVersion.select()}
-    done = []
-    for version, step in enumerate(MIGRATIONS, start=1):
-        if version in applied:
-            continue
-        with db.atomic():
-            step(migrator)
-            models.SchemaVersion.create(version=version)
-        done.append(version)
-    return done
+    pending = [
+        (version, step) for version, step in enumerate(MIGRATIONS, start=1) if version not in applied
+    ]
+    if not pending:
+        return []
+    if sqlite:
+        # SQLite alters a column by rebuilding its table; with foreign keys enforced that
+        # rebuild fails on a database with data. SQLite's documented procedure: switch them
+        # off (outside a transaction), migrate, then check every reference still holds.
+        db.pragma("foreign_keys", 0)
+    try:
+        for version, step in pending:
+            with db.atomic():
+                step(migrator)
+                models.SchemaVersion.create(version=version)
+        if sqlite and db.execute_sql("PRAGMA foreign_key_check").fetchall():
+            raise RuntimeError("schema migration left broken foreign keys")
+    finally:
+        if sqlite:
+            db.pragma("foreign_keys", 1)
+    return [version for version, _ in pending]

@@ -1,6 +1,10 @@
 """The base every feature stands on: health, home, the gate on every route, the schema."""
 
-from webapp import schema
+from playhouse.migrate import PostgresqlMigrator, SqliteMigrator
+from playhouse.migrate import migrate as run_migrations
+
+from webapp import schema, seed
+from webapp.db import db, is_sqlite
 from webapp.models import Organisation, SchemaVersion
 
 
@@ -57,3 +61,22 @@ def test_seed_sets_the_recalculated_maximum(seeded):
         korenschoof = Organisation.get(customer_number=10001)
         assert korenschoof.max_submitters == 3
         assert korenschoof.counts().in_use == 3
+
+
+def test_migrations_upgrade_a_database_that_holds_data(make_app):
+    """A version-1 database with the demo in it (no quota columns yet) upgrades in place."""
+    app = make_app()
+    with app.app_context():
+        seed.seed_demo()
+        if is_sqlite():
+            db.pragma("foreign_keys", 0)  # dropping a column rebuilds the table on SQLite
+        migrator = SqliteMigrator(db.obj) if is_sqlite() else PostgresqlMigrator(db.obj)
+        columns = ("max_band", "max_base", "max_peer_count", "max_p75")
+        run_migrations(*(migrator.drop_column("organisation", name) for name in columns))
+        if is_sqlite():
+            db.pragma("foreign_keys", 1)
+        SchemaVersion.delete().where(SchemaVersion.version > 1).execute()
+
+        assert schema.migrate() == list(range(2, len(schema.MIGRATIONS) + 1))
+        assert "max_band" in {column.name for column in db.get_columns("organisation")}
+        assert Organisation.get(customer_number=10001).max_submitters == 3
