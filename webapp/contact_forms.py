@@ -2,8 +2,8 @@
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, RadioField, SelectMultipleField, StringField, TextAreaField
-from wtforms.validators import InputRequired, Length, Optional, Regexp, ValidationError
+from wtforms import BooleanField, RadioField, SelectChoice, SelectMultipleField, StringField, TextAreaField
+from wtforms.validators import DataRequired, InputRequired, Length, Optional, Regexp, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from webapp.access_requests import REASON_MAX_LENGTH, REQUESTABLE_ROLES
@@ -12,6 +12,10 @@ from webapp.policy import ROLE_LABELS
 
 # Deliberately loose: the address is confirmed by the identity provider at first sign-in.
 EMAIL = r"^[^@\s<>\"]+@[^@\s<>\"]+\.[^@\s<>\"]+$"
+
+
+def strip(value):
+    return value.strip() if isinstance(value, str) else value
 
 
 def _too_long():
@@ -27,18 +31,21 @@ def no_markup(form, field):
 class ContactForm(FlaskForm):
     name = StringField(
         _l("Naam"),
-        validators=[InputRequired(_l("Vul een naam in.")), Length(max=200, message=_too_long()), no_markup],
+        filters=[strip],
+        validators=[DataRequired(_l("Vul een naam in.")), Length(max=200, message=_too_long()), no_markup],
     )
     email = StringField(
         _l("E-mailadres"),
+        filters=[strip],
         validators=[
-            InputRequired(_l("Vul een e-mailadres in.")),
+            DataRequired(_l("Vul een e-mailadres in.")),
             Length(max=254, message=_too_long()),
             Regexp(EMAIL, message=_l("Vul een geldig e-mailadres in, bijvoorbeeld naam@bedrijf.nl.")),
         ],
     )
     phone = StringField(
         _l("Telefoonnummer"),
+        filters=[strip],
         validators=[
             Optional(),
             Length(max=40, message=_too_long()),
@@ -46,7 +53,9 @@ class ContactForm(FlaskForm):
         ],
     )
     function = StringField(
-        _l("Functie"), validators=[Optional(), Length(max=100, message=_too_long()), no_markup]
+        _l("Functie"),
+        filters=[strip],
+        validators=[Optional(), Length(max=100, message=_too_long()), no_markup],
     )
     profiles = SelectMultipleField(
         _l("Instuurprofielen"),
@@ -62,7 +71,7 @@ class ContactForm(FlaskForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         profiles = SubmissionProfile.select().order_by(SubmissionProfile.name)
-        self.profiles.choices = [(p.id, p.name) for p in profiles]
+        self.profiles.choices = [SelectChoice(p.id, p.name) for p in profiles]
         if self.profiles.data is None:
             self.profiles.data = []
 
@@ -73,7 +82,7 @@ class ContactForm(FlaskForm):
 class AccessRequestForm(FlaskForm):
     role = RadioField(
         _l("Rol"),
-        choices=[(r, _l(ROLE_LABELS[r])) for r in REQUESTABLE_ROLES],
+        choices=[SelectChoice(r, _l(ROLE_LABELS[r])) for r in REQUESTABLE_ROLES],
         validators=[InputRequired(_l("Kies een rol."))],
     )
     reason = TextAreaField(
