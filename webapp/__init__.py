@@ -4,6 +4,7 @@ import logging
 
 from flask import Flask, render_template, request
 from flask_wtf.csrf import CSRFError
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from webapp import cli, security
 from webapp import config as configuration
@@ -31,6 +32,10 @@ def create_app(test_config: dict | None = None) -> Flask:
     if test_config:
         app.config.update(test_config)
     configuration.check(app.config)
+    if app.config.get("TRUST_PROXY_HEADERS"):
+        # Behind one reverse proxy that sets X-Forwarded-For/-Proto/-Host; without one a client
+        # could forge them, so they are ignored unless KLANTPORTAL_TRUST_PROXY says otherwise.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)
     if app.config["DATABASE_URL"].startswith("sqlite:///"):
         configuration.ROOT.joinpath("instance").mkdir(exist_ok=True)
     open_database(app.config["DATABASE_URL"])
