@@ -137,6 +137,8 @@ def save_contact(actor: Contact, contact: Contact | None, data: dict) -> Contact
 
 
 def _save(actor: Contact, contact: Contact | None, data: dict) -> Contact:
+    if contact is not None:
+        contact = Contact.get_by_id(contact.id)  # as it is now, and the caller's copy stays untouched
     taken = Contact.select().where(
         (Contact.organisation == actor.organisation_id) & (Contact.email == data["email"])
     )
