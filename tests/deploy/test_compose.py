@@ -51,7 +51,7 @@ def run_config(env_file: Path, *extra: str) -> subprocess.CompletedProcess:
     return subprocess.run(
         [*command, "--project-directory", str(ROOT), "-f", str(COMPOSE_FILE), "--env-file", str(env_file),
          "config", *extra],
-        capture_output=True, text=True, env=environment, timeout=60,
+        capture_output=True, text=True, env=environment, timeout=300,
     )
 
 
