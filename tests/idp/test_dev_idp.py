@@ -42,11 +42,15 @@ class BackchannelReceiver:
         receiver = self
 
         class Handler(BaseHTTPRequestHandler):
-            def do_POST(self):  # noqa: N802 (http.server API)
+            def do_POST(self):
                 length = int(self.headers.get("Content-Length") or 0)
                 body = self.rfile.read(length).decode()
                 receiver.received.put(
-                    {"path": self.path, "content_type": self.headers.get("Content-Type"), "form": parse_qs(body)}
+                    {
+                        "path": self.path,
+                        "content_type": self.headers.get("Content-Type"),
+                        "form": parse_qs(body),
+                    }
                 )
                 self.send_response(200)
                 self.send_header("Content-Length", "0")
@@ -88,7 +92,9 @@ def login_form_action(page: str, page_url: str) -> str:
     return urljoin(page_url, html.unescape(m.group(1)))
 
 
-def follow(session: requests.Session, response: requests.Response, stop_prefix: str) -> requests.Response | str:
+def follow(
+    session: requests.Session, response: requests.Response, stop_prefix: str
+) -> requests.Response | str:
     """Follow redirects until a page is shown (returns the response) or the
     browser would leave for ``stop_prefix`` (returns that URL)."""
     for _ in range(10):
@@ -127,7 +133,9 @@ class Browser:
 
     def submit_login(self, page: requests.Response, username: str, password: str) -> requests.Response | str:
         action = login_form_action(page.text, page.url)
-        r = self.session.post(action, data={"username": username, "password": password}, allow_redirects=False)
+        r = self.session.post(
+            action, data={"username": username, "password": password}, allow_redirects=False
+        )
         return follow(self.session, r, self.redirect_uri)
 
     def code_from(self, callback_url: str, request: dict) -> str:
@@ -149,7 +157,9 @@ class Browser:
         page, request = self.authorize()
         assert isinstance(page, requests.Response) and page.status_code == 200, page
         callback = self.submit_login(page, username, password)
-        assert isinstance(callback, str), f"login did not redirect back: {getattr(callback, 'text', callback)[:1000]}"
+        assert isinstance(callback, str), (
+            f"login did not redirect back: {getattr(callback, 'text', callback)[:1000]}"
+        )
         r = self.exchange(self.code_from(callback, request), request, auth)
         assert r.status_code == 200, r.text
         return {**r.json(), "_request": request}
@@ -157,7 +167,9 @@ class Browser:
 
 def token_request(idp: DevIdp, data: dict, auth: str = "basic") -> requests.Response:
     if auth == "basic":
-        return requests.post(idp.endpoint("token"), data=data, auth=(CLIENT_ID, idp.client_secret), timeout=10)
+        return requests.post(
+            idp.endpoint("token"), data=data, auth=(CLIENT_ID, idp.client_secret), timeout=10
+        )
     return requests.post(
         idp.endpoint("token"),
         data={**data, "client_id": CLIENT_ID, "client_secret": idp.client_secret},
@@ -467,9 +479,11 @@ def test_realm_placeholders_resolve_from_environment(receiver):
         # post_logout_redirect_uri follows the base URL too.
         r = browser.session.get(
             other.endpoint("logout"),
-            params={"id_token_hint": tokens["id_token"], "post_logout_redirect_uri": "http://localhost:5999/"},
+            params={
+                "id_token_hint": tokens["id_token"],
+                "post_logout_redirect_uri": "http://localhost:5999/",
+            },
             allow_redirects=False,
         )
         assert r.status_code in (302, 303) and r.headers["Location"] == "http://localhost:5999/"
     receiver.drain()
-

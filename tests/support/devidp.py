@@ -23,8 +23,8 @@ import socket
 import subprocess
 import tempfile
 import time
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Mapping
 
 import requests
 
@@ -109,14 +109,14 @@ class DevIdp:
 
     # -- lifecycle ---------------------------------------------------------
 
-    def start(self) -> "DevIdp":
+    def start(self) -> DevIdp:
         ensure_installed()
         node = shutil.which("node")
         if node is None:
             raise DevIdpError("node is not installed (Node.js >= 20 is needed for keycloak/dev-idp)")
         env = {**os.environ, **self.extra_env, "PORT": str(self.port)}
         env.setdefault("REALM_FILE", str(REALM_FILE))
-        self._log = tempfile.TemporaryFile(mode="w+b")
+        self._log = tempfile.TemporaryFile(mode="w+b")  # noqa: SIM115 (closed in stop())
         self._proc = subprocess.Popen(
             [node, "server.js"],
             cwd=DEV_IDP_DIR,
@@ -170,7 +170,7 @@ class DevIdp:
         self._log.seek(0, os.SEEK_END)
         return data
 
-    def __enter__(self) -> "DevIdp":
+    def __enter__(self) -> DevIdp:
         return self.start()
 
     def __exit__(self, *exc) -> None:
