@@ -2,8 +2,8 @@
 
 A run is three statements over two temporary tables, in one write transaction:
 
-1. ``quota_ranked``: per organisation its band (from the configured table), segment and
-   in-use count (active submitters who are not experts today, Europe/Amsterdam), its
+1. ``quota_ranked``: per organisation its current maximum, band (from the configured
+   table), segment and in-use count (active submitters who are not experts today, Europe/Amsterdam), its
    0-based rank ``rnk`` within its (band, segment) group ordered by in-use count, and
    ``peers``, the group's size minus itself.
 2. ``quota_new``: the 75th percentile of the *other* members of the group, the maximum
@@ -85,6 +85,10 @@ class Outcome:
 def recompute(dry_run: bool = False) -> Outcome:
     """Recompute all maxima in one transaction; a failure changes nothing and is recorded."""
     statement = _Statements(bands())
+    if is_sqlite():
+        # Temporary tables and sorts in memory, and room for the whole organisation table.
+        db.execute_sql("PRAGMA temp_store = MEMORY")
+        db.execute_sql("PRAGMA cache_size = -131072")  # KiB: 128 MB at most, for this connection
     if dry_run:
         with db.atomic() as transaction:
             outcome = Outcome(_compute(statement), _changes())
@@ -153,10 +157,11 @@ WITH in_use AS (
     WHERE active AND submitter AND (expert_until IS NULL OR expert_until < {{today}})
     GROUP BY organisation_id
 ), banded AS (
-    SELECT o.id, o.segment, {{band_case}} AS band, COALESCE(u.n, 0) AS in_use
+    SELECT o.id, o.customer_number, o.name, o.max_submitters AS before, o.segment,
+           {{band_case}} AS band, COALESCE(u.n, 0) AS in_use
     FROM {ORG} o LEFT JOIN in_use u ON u.organisation_id = o.id
 )
-SELECT id, band, segment, in_use,
+SELECT id, customer_number, name, before, band, segment, in_use,
        ROW_NUMBER() OVER (PARTITION BY band, segment ORDER BY in_use, id) - 1 AS rnk,
        COUNT(*) OVER (PARTITION BY band, segment) - 1 AS peers
 FROM banded
@@ -166,12 +171,12 @@ FROM banded
 RESULT = """
 CREATE TEMPORARY TABLE quota_new AS
 WITH pos AS (
-    SELECT id, band, segment, in_use, rnk, peers,
+    SELECT id, customer_number, name, before, band, segment, in_use, rnk, peers,
            3 * (peers - 1) / 4 AS lo,
            3 * (peers - 1) - 4 * (3 * (peers - 1) / 4) AS rem
     FROM quota_ranked
 ), quarters AS (
-    SELECT p.id, p.band, p.in_use, p.peers,
+    SELECT p.id, p.customer_number, p.name, p.before, p.band, p.in_use, p.peers,
            4 * a.in_use + p.rem * (COALESCE(b.in_use, a.in_use) - a.in_use) AS q4
     FROM pos p
     LEFT JOIN quota_ranked a
@@ -181,7 +186,8 @@ WITH pos AS (
            ON p.peers >= {min_peers} AND p.rem > 0 AND b.band = p.band AND b.segment = p.segment
           AND b.rnk = p.lo + 1 + CASE WHEN p.lo + 1 >= p.rnk THEN 1 ELSE 0 END
 ), based AS (
-    SELECT id, in_use, peers, q4, {base_case} AS base, {label_case} AS label, (q4 + 3) / 4 AS raw
+    SELECT id, customer_number, name, before, in_use, peers, q4,
+           {base_case} AS base, {label_case} AS label, (q4 + 3) / 4 AS raw
     FROM quarters
 ), result AS (
     SELECT based.*,
@@ -189,7 +195,7 @@ WITH pos AS (
                AS maximum
     FROM based
 )
-SELECT id, in_use, peers, base, label, maximum, q4 / 4.0 AS p75,
+SELECT id, customer_number, name, before, in_use, peers, base, label, maximum, q4 / 4.0 AS p75,
        label || ': basis ' || CAST(base AS TEXT) || '. '
        || CASE WHEN peers = 1 THEN '1 vergelijkbare klant'
                ELSE CAST(peers AS TEXT) || ' vergelijkbare klanten' END
@@ -229,9 +235,8 @@ def _compute(statement: _Statements) -> int:
 
 def _changes() -> list[Change]:
     cursor = db.execute_sql(
-        f"SELECT o.customer_number, o.name, o.max_submitters, n.maximum, n.in_use "
-        f"FROM {ORG} o JOIN quota_new n ON n.id = o.id "
-        f"WHERE o.max_submitters <> n.maximum ORDER BY o.customer_number"
+        "SELECT customer_number, name, before, maximum, in_use FROM quota_new "
+        "WHERE before <> maximum ORDER BY customer_number"
     )
     return [Change(int(c), name, int(b), int(a), int(u)) for c, name, b, a, u in cursor]
 

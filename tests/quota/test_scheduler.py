@@ -29,7 +29,7 @@ def test_two_scheduler_processes_run_the_slot_once(app, build):
                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
         for _ in range(2)
     ]
-    outputs = [p.communicate(timeout=120)[0] for p in processes]
+    outputs = [p.communicate(timeout=600)[0] for p in processes]
     assert [p.returncode for p in processes] == [0, 0], outputs
     assert QuotaRun.select().count() == 1, outputs
     assert QuotaRun.get().outcome == "ok"
