@@ -114,18 +114,38 @@ def seed_demo() -> None:
                 },
             )
             contacts[username] = contact
-            ContactProfile.delete().where(ContactProfile.contact == contact).execute()
-            for profile in held:
-                ContactProfile.create(contact=contact, profile=profiles[profile])
-            CourseResult.delete().where(CourseResult.contact == contact).execute()
-            for code, score, completed in results:
-                CourseResult.create(
-                    contact=contact, course=courses[code], score=Decimal(score),
-                    completed_at=_utc(completed, 14),
-                )
+            _sync_profiles(contact, {profiles[name].id for name in held})
+            _sync_results(contact, {
+                (courses[code].id, _utc(completed, 14)): Decimal(score)
+                for code, score, completed in results
+            })
         _seed_incidents(organisations, contacts, profiles)
     if any(o.max_computed_at is None for o in Organisation.select()):
         quota.recompute()
+
+
+def _sync_profiles(contact, wanted: set[int]) -> None:
+    """Give ``contact`` exactly these profiles, touching only rows that differ."""
+    held = {link.profile_id for link in ContactProfile.select().where(ContactProfile.contact == contact)}
+    ContactProfile.delete().where(
+        (ContactProfile.contact == contact) & ContactProfile.profile.not_in(list(wanted) or [0])
+    ).execute()
+    for profile_id in wanted - held:
+        ContactProfile.create(contact=contact, profile=profile_id)
+
+
+def _sync_results(contact, wanted: dict) -> None:
+    """Give ``contact`` exactly these attempts, keyed by (course, completed_at)."""
+    for result in CourseResult.select().where(CourseResult.contact == contact):
+        key = (result.course_id, result.completed_at)
+        if key not in wanted:
+            result.delete_instance()
+            continue
+        score = wanted.pop(key)
+        if result.score != score:
+            CourseResult.update(score=score).where(CourseResult.id == result.id).execute()
+    for (course_id, completed_at), score in wanted.items():
+        CourseResult.create(contact=contact, course=course_id, score=score, completed_at=completed_at)
 
 
 def _seed_incidents(organisations, contacts, profiles) -> None:
