@@ -37,7 +37,7 @@ demo: install .env
 
 test: install
 	$(BIN)/ruff check .
-	$(BIN)/pytest
+	DEVIDP_STARTUP_TIMEOUT=120 $(BIN)/pytest
 	KLANTPORTAL_TEST_DB=postgres $(BIN)/pytest -m "not e2e" tests/web tests/quota
 
 lint: install
