@@ -1,6 +1,7 @@
 """Benchmark: the nightly recalculation over 100,000 organisations and 1,000,000 contacts.
 
     .venv/bin/python bench/quota.py [--organisations N] [--contacts-per-org N] [--only sqlite|postgres]
+                                    [--postgres-url URL]
 
 For each database (SQLite in a temporary file; PostgreSQL on a throw-away server from
 ``tests/support/postgres.py``) it bulk-loads the data (``executemany`` on SQLite, ``COPY``
@@ -148,16 +149,23 @@ def bench_sqlite(args):
 def bench_postgres(args):
     from tests.support.postgres import PostgresServer
 
+    if args.postgres_url:  # an empty database on a server of your own
+        run_postgres(args, args.postgres_url)
+        return
     server = PostgresServer().start()
     try:
-        prepare(server.url)
-        started = time.perf_counter()
-        total = load_postgres(server.url, args.organisations, args.contacts_per_org)
-        print(f"postgres   loaded {args.organisations} organisations, {total} contacts in "
-              f"{time.perf_counter() - started:.1f} s")
-        measure(server.url, "postgres")
+        run_postgres(args, server.url)
     finally:
         server.stop()
+
+
+def run_postgres(args, url):
+    prepare(url)
+    started = time.perf_counter()
+    total = load_postgres(url, args.organisations, args.contacts_per_org)
+    print(f"postgres   loaded {args.organisations} organisations, {total} contacts in "
+          f"{time.perf_counter() - started:.1f} s")
+    measure(url, "postgres")
 
 
 def main():
@@ -165,6 +173,7 @@ def main():
     parser.add_argument("--organisations", type=int, default=100_000)
     parser.add_argument("--contacts-per-org", type=int, default=10)
     parser.add_argument("--only", choices=["sqlite", "postgres"])
+    parser.add_argument("--postgres-url", help="use this empty database instead of a throw-away server")
     parser.add_argument("--child", metavar="URL", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
