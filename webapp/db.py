@@ -15,10 +15,7 @@ SQLITE_PRAGMAS = {
 
 def open_database(url: str):
     """Connect ``db`` to ``url`` (``sqlite:///path`` or ``postgresql://...``)."""
-    if url.startswith("sqlite"):
-        database = connect(url, pragmas=SQLITE_PRAGMAS)
-    else:
-        database = connect(url, autorollback=True)
+    database = connect(url, pragmas=SQLITE_PRAGMAS) if url.startswith("sqlite") else connect(url)
     db.initialize(database)
     return database
 
