@@ -122,7 +122,7 @@ def new_context(browser):
 
     def make(**options):
         context = browser.new_context(locale="nl-NL", **options)
-        context.set_default_timeout(30_000)
+        context.set_default_timeout(60_000)
         contexts.append(context)
         return context
 
