@@ -111,7 +111,12 @@ def logout():
     row = session.row
     id_token = row.id_token if row is not None else None
     session.end()
-    metadata = oidc.client().load_server_metadata()
+    try:
+        metadata = oidc.client().load_server_metadata()
+    except RequestException as error:
+        # The portal session is over either way; the provider's ends when it expires.
+        log.warning("provider unreachable at logout, signed out of the portal only: %s", error)
+        metadata = {}
     end_session = metadata.get("end_session_endpoint")
     if not end_session:
         return redirect(url_for("home.index"))

@@ -250,3 +250,12 @@ def test_unreachable_provider_at_login_is_explained(client):
     response = client.get("/login")
     assert response.status_code == 503
     assert "niet bereikbaar" in response.get_data(as_text=True)
+
+
+def test_sign_out_works_while_the_provider_is_unreachable(client, login):
+    """The portal session ends even when the provider's logout endpoint cannot be found."""
+    login(client, "anna.admin")
+    response = client.post("/logout")
+    assert response.status_code == 302 and response.headers["Location"] == "/"
+    assert WebSession.select().count() == 0
+    assert client.get("/contacts").status_code == 302  # signed out: sent to sign in
