@@ -9,21 +9,22 @@ from webapp.access import gate
 from webapp.contact_forms import AccessRequestForm, ContactForm
 from webapp.htmx import is_htmx
 from webapp.models import AuditEntry, Contact
+from webapp.policy import N_
 
 bp = Blueprint("contacts", __name__, url_prefix="/contacts")
 
 AUDIT_PAGE_SIZE = 50
 # Audit kinds and their Dutch labels, in the order the filter offers them.
 AUDIT_KINDS = {
-    "contact": "Nieuwe contactpersoon",
-    "role": "Rol",
-    "profile": "Instuurprofielen",
-    "expert": "Expertstatus",
-    "active": "Actief",
-    "name": "Naam",
-    "email": "E-mailadres",
-    "phone": "Telefoonnummer",
-    "function": "Functie",
+    "contact": N_("Nieuwe contactpersoon"),
+    "role": N_("Rol"),
+    "profile": N_("Instuurprofielen"),
+    "expert": N_("Expertstatus"),
+    "active": N_("Actief"),
+    "name": N_("Naam"),
+    "email": N_("E-mailadres"),
+    "phone": N_("Telefoonnummer"),
+    "function": N_("Functie"),
 }
 # Refusals that concern the toggled row; any other refusal gets the full explanation.
 ROW_REFUSALS = {"maximum_reached", "last_admin", "target_inactive"}

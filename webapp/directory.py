@@ -15,6 +15,7 @@ from peewee import IntegrityError
 
 from webapp import audit, clock, policy, roles
 from webapp.db import lock_organisation, write_transaction
+from webapp.i18n import translate
 from webapp.models import Contact, ContactProfile, Course, CourseResult, SubmissionProfile
 
 PAGE_SIZE = 25
@@ -194,7 +195,9 @@ def _save_profiles(actor: Contact, contact: Contact, wanted: set[int]) -> None:
 
 def _check(errors: dict, field: str, decision: policy.Decision) -> None:
     if not decision:
-        errors[field] = [" ".join(filter(None, (r.text, r.remedy))) for r in decision.reasons]
+        errors[field] = [
+            " ".join(filter(None, (translate(r.text), translate(r.remedy)))) for r in decision.reasons
+        ]
 
 
 def _email_taken() -> str:

@@ -312,8 +312,7 @@ def _apply_organisations(rows: list[Row]) -> list[str]:
                 max_submitters=band.base,
                 max_band=band.label,
                 max_base=band.base,
-                max_explanation=f"{band.label}: basis {band.base}. Nog niet vergeleken met vergelijkbare "
-                "klanten; dat gebeurt bij de volgende herberekening.",
+                max_explanation=policy.uncompared_explanation(band, band.base),
             )
             changes.append(f"regel {row.line}: nieuwe organisatie {number} {values['name']}")
             continue

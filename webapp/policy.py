@@ -6,6 +6,10 @@ render the ``Decision`` objects returned here. Every refusal carries one or more
 ``Reason`` objects: a machine-readable ``code``, a Dutch ``text`` saying which rule
 refused and a Dutch ``remedy`` saying what to do about it (rule 8).
 
+Texts for people are ``Message`` objects: the Dutch text itself (a ``str``), which also
+keeps its catalogue msgid (marked ``N_`` for ``pybabel extract``) and parameters, so the
+view layer can render it in the reader's language without this module knowing Flask.
+
 Recorded decisions
 ------------------
 * **Experts and the course requirement (DESIGN §1.3).** A certified expert's
@@ -48,12 +52,14 @@ __all__ = [
     "AMSTERDAM",
     "DEFAULT_BANDS",
     "MIN_PEERS",
+    "N_",
     "ROLES",
     "ROLE_LABELS",
     "Attempt",
     "Band",
     "Contact",
     "Decision",
+    "Message",
     "OrgCounts",
     "Profile",
     "QuotaResult",
@@ -77,14 +83,48 @@ __all__ = [
     "percentile_75",
     "qualifying_profiles",
     "quota",
+    "quota_explanation",
+    "score_decimal",
     "single_admin_warning",
+    "uncompared_explanation",
 ]
+
+
+def N_(msgid: str) -> str:
+    """Mark ``msgid`` for the catalogue (``pybabel extract -k N_``); translated where shown."""
+    return msgid
+
+
+class Message(str):
+    """Dutch text that keeps its msgid and parameters, so a view can translate it.
+
+    It compares, joins and prints as the Dutch text. ``params`` may hold ``Message``
+    objects (translated too) and ``Decimal`` numbers, shown with exactly their digits in
+    the reader's notation (Dutch: decimal comma).
+    """
+
+    msgid: str
+    params: dict
+
+    def __new__(cls, msgid: str, **params) -> Message:
+        text = msgid % {name: _dutch(value) for name, value in params.items()} if params else msgid
+        self = super().__new__(cls, text)
+        self.msgid = msgid
+        self.params = params
+        return self
+
+
+def _dutch(value) -> str:
+    if isinstance(value, Decimal):
+        return f"{value:f}".replace(".", ",")
+    return str(value)
+
 
 ROLES = ("submitter", "viewer", "admin")
 ROLE_LABELS = {
-    "submitter": "Incidenten insturen",
-    "viewer": "Incidenten bekijken",
-    "admin": "Klantportalbeheerder",
+    "submitter": Message(N_("Incidenten insturen")),
+    "viewer": Message(N_("Incidenten bekijken")),
+    "admin": Message(N_("Klantportalbeheerder")),
 }
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")
 
@@ -107,8 +147,8 @@ DEFAULT_SETTINGS = Settings()
 @dataclass(frozen=True)
 class Reason:
     code: str  # machine-readable, e.g. "no_submitter_role"
-    text: str  # Dutch: which rule refused
-    remedy: str = ""  # Dutch: what to do about it ("" if nothing)
+    text: str  # Dutch (a Message): which rule refused
+    remedy: str = ""  # Dutch (a Message): what to do about it ("" if nothing)
     params: dict = field(default_factory=dict, compare=False, hash=False)
 
 
@@ -196,57 +236,48 @@ def _to_decimal(value: Decimal | float | int) -> Decimal:
     return Decimal(value)
 
 
-def format_score(score: Decimal | float | int | None) -> str:
-    """Dutch decimal comma, at least one decimal: 6.5 -> "6,5", 7 -> "7,0".
+def score_decimal(score: Decimal | float | int) -> Decimal:
+    """A score with the digits it is shown with: at least one decimal, 6.5, 7.0, 6.95.
 
-    More decimals are kept when the score has them (6.95 -> "6,95"), so a failing
-    score is never displayed as a passing one. ``None`` -> "geen".
+    More decimals are kept when the score has them, so a failing score is never
+    displayed as a passing one.
     """
-    if score is None:
-        return "geen"
     d = _to_decimal(score)
     if d == d.to_integral_value() or d.as_tuple().exponent >= -1:
-        d = d.quantize(Decimal("0.1"))
-    else:
-        d = d.normalize()
-    return f"{d:f}".replace(".", ",")
+        return d.quantize(Decimal("0.1"))
+    return d.normalize()
 
 
-def _format_required(score: Decimal) -> str:
+def format_score(score: Decimal | float | int | None) -> str:
+    """Dutch decimal comma (6.5 -> "6,5", 7 -> "7,0", 6.95 -> "6,95"); ``None`` -> "geen"."""
+    if score is None:
+        return "geen"
+    return _dutch(score_decimal(score))
+
+
+def _required(score: Decimal) -> Decimal:
     """The pass mark the way the policy writes it: "minimaal een 7" (7.5 -> "7,5")."""
-    d = _to_decimal(score)
-    if d == d.to_integral_value():
-        return str(int(d))
-    return f"{d.normalize():f}".replace(".", ",")
+    return _to_decimal(score).normalize()
 
 
-def _format_number(value: float) -> str:
-    """p75 and similar: at most two decimals, no trailing zeros, decimal comma."""
-    d = Decimal(repr(float(value))).quantize(Decimal("0.01"))
-    text = f"{d:f}"
-    if "." in text:
-        text = text.rstrip("0").rstrip(".")
-    return text.replace(".", ",")
+def _number(value: float) -> Decimal:
+    """p75 and similar: at most two decimals, no trailing zeros."""
+    return Decimal(repr(float(value))).quantize(Decimal("0.01")).normalize()
 
 
-def _join_names(names: Iterable[str]) -> str:
+def _join_names(names: Iterable[str]) -> str | Message:
     names = [n for n in names if n]
-    if not names:
-        return ""
-    if len(names) == 1:
-        return names[0]
-    return ", ".join(names[:-1]) + " of " + names[-1]
+    if len(names) < 2:
+        return "".join(names)
+    return Message(N_("%(names)s of %(last)s"), names=", ".join(names[:-1]), last=names[-1])
 
 
-def _ask_admin(admin_names: Iterable[str], what: str) -> str:
-    """ "Vraag een klantportalbeheerder (Anna de Vries) om je <what>." """
+def _ask_admin(admin_names: Iterable[str], named: str, unnamed: str, **params) -> Message:
+    """ "Vraag een klantportalbeheerder (Anna de Vries) om ...": ``named`` has %(names)s."""
     names = _join_names(admin_names)
-    who = (
-        f"een klantportalbeheerder ({names})"
-        if names
-        else ("een klantportalbeheerder van je organisatie")
-    )
-    return f"Vraag {who} om {what}."
+    if names:
+        return Message(named, names=names, **params)
+    return Message(unnamed, **params)
 
 
 # ---------------------------------------------------------------------------
@@ -257,17 +288,35 @@ def _ask_admin(admin_names: Iterable[str], what: str) -> str:
 def _inactive(admin_names: Iterable[str] = ()) -> Reason:
     return Reason(
         "inactive",
-        "Je contactpersoon is niet (meer) actief, daarom heb je geen toegang.",
-        _ask_admin(admin_names, "je contactpersoon weer actief te maken"),
+        Message(N_("Je contactpersoon is niet (meer) actief, daarom heb je geen toegang.")),
+        _ask_admin(
+            admin_names,
+            N_("Vraag een klantportalbeheerder (%(names)s) om je contactpersoon weer actief te maken."),
+            N_(
+                "Vraag een klantportalbeheerder van je organisatie om je contactpersoon weer "
+                "actief te maken."
+            ),
+        ),
     )
 
 
 def _no_submitter_role(admin_names: Iterable[str]) -> Reason:
     return Reason(
         "no_submitter_role",
-        "Je hebt de rol Incidenten insturen niet. Alleen met deze rol kun je incidenten "
-        "insturen en contact opnemen met Support.",
-        _ask_admin(admin_names, "je de rol Incidenten insturen te geven"),
+        Message(
+            N_(
+                "Je hebt de rol Incidenten insturen niet. Alleen met deze rol kun je incidenten "
+                "insturen en contact opnemen met Support."
+            )
+        ),
+        _ask_admin(
+            admin_names,
+            N_("Vraag een klantportalbeheerder (%(names)s) om je de rol Incidenten insturen te geven."),
+            N_(
+                "Vraag een klantportalbeheerder van je organisatie om je de rol Incidenten "
+                "insturen te geven."
+            ),
+        ),
         {"role": "submitter", "label": ROLE_LABELS["submitter"]},
     )
 
@@ -275,35 +324,68 @@ def _no_submitter_role(admin_names: Iterable[str]) -> Reason:
 def _no_profile(admin_names: Iterable[str]) -> Reason:
     return Reason(
         "no_profile",
-        "Je hebt geen instuurprofiel. Je kunt alleen incidenten insturen voor een "
-        "instuurprofiel dat je hebt.",
-        _ask_admin(admin_names, "je een instuurprofiel toe te wijzen"),
+        Message(
+            N_(
+                "Je hebt geen instuurprofiel. Je kunt alleen incidenten insturen voor een "
+                "instuurprofiel dat je hebt."
+            )
+        ),
+        _ask_admin(
+            admin_names,
+            N_("Vraag een klantportalbeheerder (%(names)s) om je een instuurprofiel toe te wijzen."),
+            N_("Vraag een klantportalbeheerder van je organisatie om je een instuurprofiel toe te wijzen."),
+        ),
     )
 
 
 def _profile_not_held(profile: Profile, admin_names: Iterable[str]) -> Reason:
     return Reason(
         "profile_not_held",
-        f"Je hebt het instuurprofiel {profile.name} niet.",
-        _ask_admin(admin_names, f"je het instuurprofiel {profile.name} toe te wijzen"),
+        Message(N_("Je hebt het instuurprofiel %(profile)s niet."), profile=profile.name),
+        _ask_admin(
+            admin_names,
+            N_(
+                "Vraag een klantportalbeheerder (%(names)s) om je het instuurprofiel %(profile)s "
+                "toe te wijzen."
+            ),
+            N_(
+                "Vraag een klantportalbeheerder van je organisatie om je het instuurprofiel "
+                "%(profile)s toe te wijzen."
+            ),
+            profile=profile.name,
+        ),
         {"profile": profile.name, "profile_id": profile.id},
     )
 
 
 def _course_not_passed(profile: Profile, best: Decimal | None, settings: Settings) -> Reason:
-    required = _format_required(settings.pass_score)
-    text = (
-        f"Voor het instuurprofiel {profile.name} moet je de {profile.course_name} met "
-        f"minimaal een {required} hebben afgerond. "
-    )
+    required = _required(settings.pass_score)
+    facts = {"profile": profile.name, "course": profile.course_name, "required": required}
     if best is None:
-        text += "Je hebt deze cursus nog niet afgerond."
+        text = Message(
+            N_(
+                "Voor het instuurprofiel %(profile)s moet je de %(course)s met minimaal een "
+                "%(required)s hebben afgerond. Je hebt deze cursus nog niet afgerond."
+            ),
+            **facts,
+        )
     else:
-        text += f"Je beste score is {format_score(best)}."
+        text = Message(
+            N_(
+                "Voor het instuurprofiel %(profile)s moet je de %(course)s met minimaal een "
+                "%(required)s hebben afgerond. Je beste score is %(best)s."
+            ),
+            best=score_decimal(best),
+            **facts,
+        )
     return Reason(
         "course_not_passed",
         text,
-        f"Volg de {profile.course_name} en rond die af met minimaal een {required}.",
+        Message(
+            N_("Volg de %(course)s en rond die af met minimaal een %(required)s."),
+            course=profile.course_name,
+            required=required,
+        ),
         {
             "profile": profile.name,
             "profile_id": profile.id,
@@ -318,7 +400,7 @@ def _course_not_passed(profile: Profile, best: Decimal | None, settings: Setting
 def _not_found() -> Reason:
     return Reason(
         "not_found",
-        "Dit bestaat niet, of het hoort niet bij je organisatie.",
+        Message(N_("Dit bestaat niet, of het hoort niet bij je organisatie.")),
         "",
     )
 
@@ -326,17 +408,35 @@ def _not_found() -> Reason:
 def _no_incident_role(admin_names: Iterable[str]) -> Reason:
     return Reason(
         "no_incident_role",
-        "Je hebt de rol Incidenten insturen of Incidenten bekijken niet, en je bent geen "
-        "klantportalbeheerder. Daarom kun je geen incidenten inzien.",
-        _ask_admin(admin_names, "je de rol Incidenten insturen of Incidenten bekijken te geven"),
+        Message(
+            N_(
+                "Je hebt de rol Incidenten insturen of Incidenten bekijken niet, en je bent geen "
+                "klantportalbeheerder. Daarom kun je geen incidenten inzien."
+            )
+        ),
+        _ask_admin(
+            admin_names,
+            N_(
+                "Vraag een klantportalbeheerder (%(names)s) om je de rol Incidenten insturen of "
+                "Incidenten bekijken te geven."
+            ),
+            N_(
+                "Vraag een klantportalbeheerder van je organisatie om je de rol Incidenten insturen "
+                "of Incidenten bekijken te geven."
+            ),
+        ),
     )
 
 
 def _read_only() -> Reason:
     return Reason(
         "read_only",
-        "Je kunt dit incident inzien, maar alleen de melder met de rol Incidenten insturen "
-        "kan erop reageren.",
+        Message(
+            N_(
+                "Je kunt dit incident inzien, maar alleen de melder met de rol Incidenten insturen "
+                "kan erop reageren."
+            )
+        ),
         "",
     )
 
@@ -344,8 +444,12 @@ def _read_only() -> Reason:
 def _not_admin(admin_names: Iterable[str]) -> Reason:
     return Reason(
         "not_admin",
-        "Alleen klantportalbeheerders kunnen contactpersonen beheren en rollen toekennen.",
-        _ask_admin(admin_names, "deze wijziging voor je te doen"),
+        Message(N_("Alleen klantportalbeheerders kunnen contactpersonen beheren en rollen toekennen.")),
+        _ask_admin(
+            admin_names,
+            N_("Vraag een klantportalbeheerder (%(names)s) om deze wijziging voor je te doen."),
+            N_("Vraag een klantportalbeheerder van je organisatie om deze wijziging voor je te doen."),
+        ),
     )
 
 
@@ -563,9 +667,13 @@ def may_change_role(
         return Decision.deny(
             Reason(
                 "unknown_role",
-                f"Onbekende rol: {role}. Bestaande rollen: "
-                + ", ".join(ROLE_LABELS[r] for r in ROLES)
-                + ".",
+                Message(
+                    N_(
+                        "Onbekende rol: %(role)s. Bestaande rollen: Incidenten insturen, "
+                        "Incidenten bekijken, Klantportalbeheerder."
+                    ),
+                    role=role,
+                ),
                 "",
                 {"role": role},
             )
@@ -578,10 +686,19 @@ def may_change_role(
             return Decision.deny(
                 Reason(
                     "last_admin",
-                    "Er moet minstens één klantportalbeheerder overblijven. "
-                    f"{target.name} is de laatste klantportalbeheerder van je organisatie.",
-                    "Maak eerst een andere contactpersoon klantportalbeheerder en trek daarna "
-                    "deze rol in. We raden minstens twee klantportalbeheerders aan.",
+                    Message(
+                        N_(
+                            "Er moet minstens één klantportalbeheerder overblijven. "
+                            "%(target)s is de laatste klantportalbeheerder van je organisatie."
+                        ),
+                        target=target.name,
+                    ),
+                    Message(
+                        N_(
+                            "Maak eerst een andere contactpersoon klantportalbeheerder en trek daarna "
+                            "deze rol in. We raden minstens twee klantportalbeheerders aan."
+                        )
+                    ),
                     {"admins": counts.admins, "target": target.name},
                 )
             )
@@ -593,8 +710,12 @@ def may_change_role(
         return Decision.deny(
             Reason(
                 "target_inactive",
-                f"{target.name} is niet actief en kan daarom de rol {label} niet krijgen.",
-                "Maak de contactpersoon eerst weer actief.",
+                Message(
+                    N_("%(target)s is niet actief en kan daarom de rol %(label)s niet krijgen."),
+                    target=target.name,
+                    label=label,
+                ),
+                Message(N_("Maak de contactpersoon eerst weer actief.")),
                 {"target": target.name, "role": role, "label": label},
             )
         )
@@ -606,10 +727,20 @@ def may_change_role(
         return Decision.deny(
             Reason(
                 "maximum_reached",
-                f"Maximum bereikt: {counts.in_use} van {counts.max_submitters} "
-                "contactpersonen met de rol Incidenten insturen.",
-                "Trek de rol bij een andere contactpersoon in, of wijs een gecertificeerde "
-                "Expert aan (die telt niet mee).",
+                Message(
+                    N_(
+                        "Maximum bereikt: %(in_use)s van %(max)s contactpersonen met de rol "
+                        "Incidenten insturen."
+                    ),
+                    in_use=counts.in_use,
+                    max=counts.max_submitters,
+                ),
+                Message(
+                    N_(
+                        "Trek de rol bij een andere contactpersoon in, of wijs een gecertificeerde "
+                        "Expert aan (die telt niet mee)."
+                    )
+                ),
                 {
                     "in_use": counts.in_use,
                     "max": counts.max_submitters,
@@ -620,12 +751,14 @@ def may_change_role(
     return Decision.allow()
 
 
-def single_admin_warning(counts: OrgCounts) -> str | None:
+def single_admin_warning(counts: OrgCounts) -> Message | None:
     """The recommendation of at least two admins, shown when there is only one (rule 1)."""
     if counts.admins == 1:
-        return (
-            "Je organisatie heeft maar één klantportalbeheerder. We raden minstens twee "
-            "klantportalbeheerders aan, zodat er altijd iemand rollen kan toekennen."
+        return Message(
+            N_(
+                "Je organisatie heeft maar één klantportalbeheerder. We raden minstens twee "
+                "klantportalbeheerders aan, zodat er altijd iemand rollen kan toekennen."
+            )
         )
     return None
 
@@ -642,10 +775,10 @@ class Band:
     base: int
 
     @property
-    def label(self) -> str:
+    def label(self) -> Message:
         if self.max_employees is None:
-            return f"{self.min_employees} of meer medewerkers"
-        return f"{self.min_employees}–{self.max_employees} medewerkers"
+            return Message(N_("%(min)s of meer medewerkers"), min=self.min_employees)
+        return Message(N_("%(min)s–%(max)s medewerkers"), min=self.min_employees, max=self.max_employees)
 
 
 DEFAULT_BANDS = (
@@ -693,7 +826,7 @@ class QuotaResult:
     peer_count: int
     p75: float | None  # None when there are fewer than min_peers peers
     max_submitters: int
-    explanation: str  # Dutch
+    explanation: Message
 
 
 def quota(
@@ -710,24 +843,62 @@ def quota(
     band = band_for(employees, bands)
     base = band.base
     n = len(peer_in_use)
-    peers_text = "1 vergelijkbare klant" if n == 1 else f"{n} vergelijkbare klanten"
-    head = f"{band.label}: basis {base}. {peers_text} (zelfde grootte en segment)"
     if n < min_peers:
-        return QuotaResult(
-            band,
-            base,
-            n,
-            None,
-            base,
-            f"{head}: minder dan {min_peers} vergelijkbare klanten, "
-            f"dus het maximum is de basis: {base}.",
-        )
+        return QuotaResult(band, base, n, None, base, quota_explanation(band, base, n, None, base, min_peers))
     p75 = percentile_75(peer_in_use)
+    maximum = min(max(math.ceil(round(p75, 9)), base), 2 * base)
+    return QuotaResult(band, base, n, p75, maximum, quota_explanation(band, base, n, p75, maximum, min_peers))
+
+
+def quota_explanation(
+    band: Band, base: int, peers: int, p75: float | None, maximum: int, min_peers: int = MIN_PEERS
+) -> Message:
+    """Why the maximum is what it is; also renders a stored result's fields (``p75`` None:
+    fewer than ``min_peers`` peers)."""
+    facts = {
+        "band": band.label,
+        "base": base,
+        "peers": Message(N_("1 vergelijkbare klant"))
+        if peers == 1
+        else Message(N_("%(count)s vergelijkbare klanten"), count=peers),
+    }
+    if p75 is None:
+        return Message(
+            N_(
+                "%(band)s: basis %(base)s. %(peers)s (zelfde grootte en segment): minder dan "
+                "%(min_peers)s vergelijkbare klanten, dus het maximum is de basis: %(base)s."
+            ),
+            min_peers=min_peers,
+            **facts,
+        )
     raw = math.ceil(round(p75, 9))
-    maximum = min(max(raw, base), 2 * base)
-    text = f"{head}, 75e percentiel {_format_number(p75)} → maximum {maximum}"
+    facts |= {"p75": _number(p75), "maximum": maximum}
     if raw < base:
-        text += " (niet lager dan de basis)"
+        msgid = N_(
+            "%(band)s: basis %(base)s. %(peers)s (zelfde grootte en segment), 75e percentiel "
+            "%(p75)s → maximum %(maximum)s (niet lager dan de basis)."
+        )
     elif raw > 2 * base:
-        text += f" (niet hoger dan 2 × de basis: {2 * base})"
-    return QuotaResult(band, base, n, p75, maximum, text + ".")
+        msgid = N_(
+            "%(band)s: basis %(base)s. %(peers)s (zelfde grootte en segment), 75e percentiel "
+            "%(p75)s → maximum %(maximum)s (niet hoger dan 2 × de basis: %(double)s)."
+        )
+        facts["double"] = 2 * base
+    else:
+        msgid = N_(
+            "%(band)s: basis %(base)s. %(peers)s (zelfde grootte en segment), 75e percentiel "
+            "%(p75)s → maximum %(maximum)s."
+        )
+    return Message(msgid, **facts)
+
+
+def uncompared_explanation(band: Band, base: int) -> Message:
+    """The explanation of a new organisation's maximum, before the first recalculation."""
+    return Message(
+        N_(
+            "%(band)s: basis %(base)s. Nog niet vergeleken met vergelijkbare klanten; dat gebeurt "
+            "bij de volgende herberekening."
+        ),
+        band=band.label,
+        base=base,
+    )

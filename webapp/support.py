@@ -10,7 +10,7 @@ from werkzeug.datastructures import MultiDict
 from wtforms import StringField
 from wtforms.validators import AnyOf, DataRequired, ValidationError
 
-from webapp import access, drafts, policy, rate_limits
+from webapp import access, drafts, policy, quota, rate_limits
 from webapp.access import gate
 from webapp.extensions import limiter
 from webapp.incident_forms import PortalForm
@@ -67,6 +67,26 @@ class CallbackForm(PortalForm):
     moment_options = list(MOMENTS.items())
 
 
+def _maximum_explained(organisation) -> tuple[str, str]:
+    """The band and the explanation, rebuilt from the stored fields as ``policy.Message``
+    so they follow the reader's language; the stored Dutch text whenever the fields do not
+    reproduce it exactly (an unknown band, a changed band table)."""
+    band = next((b for b in quota.bands() if b.label == organisation.max_band), None)
+    if band is None or organisation.max_base is None:
+        return organisation.max_band, organisation.max_explanation
+    if organisation.max_peer_count is None:  # imported, not yet recalculated
+        text = policy.uncompared_explanation(band, organisation.max_base)
+    else:
+        text = policy.quota_explanation(
+            band,
+            organisation.max_base,
+            organisation.max_peer_count,
+            organisation.max_p75,
+            organisation.max_submitters,
+        )
+    return band.label, text if text == organisation.max_explanation else organisation.max_explanation
+
+
 def _render(form: CallbackForm):
     actor = g.actor
     settings = access.settings()
@@ -88,9 +108,12 @@ def _render(form: CallbackForm):
             .order_by(CallbackRequest.created_at.desc())
             .limit(3)
         )
+    band, explanation = _maximum_explained(actor.organisation)
     return render_template(
         "support/index.html",
         actor=actor,
+        band=band,
+        explanation=explanation,
         organisation=actor.organisation,
         counts=actor.organisation.counts(actor.today),
         contact_support=contact_support,

@@ -4,7 +4,8 @@ from flask import current_app, g
 from flask_babel import format_date, format_datetime, get_locale, gettext
 from flask_login import current_user
 
-from webapp import policy
+from webapp import i18n, policy
+from webapp.policy import N_
 
 HTMX_VERSION = "2.0.4"
 HTMX_CDN = f"https://unpkg.com/htmx.org@{HTMX_VERSION}/dist/htmx.min.js"
@@ -20,9 +21,9 @@ def htmx_script() -> dict:
 
 # Menu entries: (endpoint, label, who sees it). Support is for every signed-in contact.
 NAV = (
-    ("incidents.index", "Incidenten", lambda c: c.submitter or c.viewer or c.admin),
-    ("support.index", "Support", lambda c: True),
-    ("contacts.index", "Mijn contactpersonen", lambda c: c.admin),
+    ("incidents.index", N_("Incidenten"), lambda c: c.submitter or c.viewer or c.admin),
+    ("support.index", N_("Support"), lambda c: True),
+    ("contacts.index", N_("Mijn contactpersonen"), lambda c: c.admin),
 )
 
 
@@ -44,12 +45,13 @@ def template_globals() -> dict:
         "ROLE_LABELS": policy.ROLE_LABELS,
         "ROLES": policy.ROLES,
         "current_actor": lambda: g.get("actor"),
-        "format_score": policy.format_score,
+        "format_score": i18n.format_score,
     }
 
 
 def template_filters() -> dict:
     return {
+        "translate": i18n.translate,  # a policy.Message in the reader's language
         # Stored values are naive UTC; Flask-Babel shows them in Europe/Amsterdam.
         "local_datetime": lambda value: format_datetime(value, "d MMMM y HH:mm") if value else "",
         "local_date": lambda value: format_date(value, "d MMMM y") if value else "",
