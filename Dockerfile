@@ -18,6 +18,8 @@ RUN mkdir webapp && touch webapp/__init__.py \
     && rm -rf webapp
 
 COPY . .
+# The compiled catalogues are build output: compile them from the committed .po files.
+RUN pybabel compile -d translations
 
 # An unprivileged user; the code stays root-owned and read-only, only instance/ is writable.
 RUN groupadd --system --gid 10001 klantportal \

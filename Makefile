@@ -4,11 +4,13 @@ VENV := .venv
 BIN := $(VENV)/bin
 IDP := keycloak/dev-idp
 
-.PHONY: demo test test-sqlite test-postgres lint install run-idp clean
+.PHONY: demo test test-sqlite test-postgres lint install run-idp clean messages
 
 AXE := tests/e2e/axe
+# Compiled catalogues are build output (not in git): one .mo per translated .po.
+MO := $(patsubst %.po,%.mo,$(wildcard translations/*/LC_MESSAGES/messages.po))
 
-install: $(VENV)/.installed $(IDP)/node_modules/.installed $(AXE)/node_modules/.installed
+install: $(VENV)/.installed $(IDP)/node_modules/.installed $(AXE)/node_modules/.installed $(MO)
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -23,6 +25,15 @@ $(IDP)/node_modules/.installed: $(IDP)/package-lock.json
 $(AXE)/node_modules/.installed: $(AXE)/package-lock.json
 	cd $(AXE) && npm ci --no-audit --no-fund --loglevel=error
 	touch $@
+
+%.mo: %.po | $(VENV)/.installed
+	$(BIN)/pybabel compile --input-file $< --output-file $@
+
+# After changing user-facing text: refresh the template and the catalogues, then translate.
+messages: $(VENV)/.installed
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k N_ --no-location --sort-output \
+	  --project=Klantportal --copyright-holder=Klantportal -o translations/messages.pot .
+	$(BIN)/pybabel update -i translations/messages.pot -d translations --ignore-obsolete --width 100
 
 .env:
 	cp .env.example .env
@@ -44,4 +55,4 @@ lint: install
 	$(BIN)/ruff check .
 
 clean:
-	rm -rf $(VENV) $(IDP)/node_modules $(AXE)/node_modules instance .pytest_cache
+	rm -rf $(VENV) $(IDP)/node_modules $(AXE)/node_modules instance .pytest_cache $(MO)

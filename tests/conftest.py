@@ -4,9 +4,13 @@
 import json
 import os
 import secrets
+import tempfile
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
 
 from tests.support.postgres import PostgresServer, PostgresUnavailable
 from webapp import clock, create_app, schema
@@ -17,6 +21,22 @@ from webapp.sessions import key_hash
 
 IN_CI = os.environ.get("CI") == "true"
 TEST_DB = os.environ.get("KLANTPORTAL_TEST_DB", "sqlite")
+TRANSLATIONS = Path(__file__).resolve().parents[1] / "translations"
+
+
+def pytest_configure(config):
+    """Compile missing or stale catalogues (build output, not in git), so plain pytest works."""
+    for po in TRANSLATIONS.glob("*/LC_MESSAGES/*.po"):
+        mo = po.with_suffix(".mo")
+        if mo.exists() and mo.stat().st_mtime >= po.stat().st_mtime:
+            continue
+        with po.open("rb") as source:
+            catalogue = read_po(source)
+        # Written aside and renamed: parallel workers never read half a file.
+        with tempfile.NamedTemporaryFile("wb", dir=mo.parent, delete=False) as target:
+            write_mo(target, catalogue)
+        os.chmod(target.name, 0o644)
+        os.replace(target.name, mo)
 
 
 def unavailable(reason: str):
