@@ -259,3 +259,18 @@ def test_sign_out_works_while_the_provider_is_unreachable(client, login):
     assert response.status_code == 302 and response.headers["Location"] == "/"
     assert WebSession.select().count() == 0
     assert client.get("/contacts").status_code == 302  # signed out: sent to sign in
+
+
+def test_the_sign_in_callback_is_rate_limited_per_address(make_app):
+    """Guessing codes or states at the callback is slowed down, with a Dutch explanation."""
+    app = make_app(RATELIMIT_ENABLED=True)
+    client = app.test_client()
+    statuses = [client.get("/auth/callback?error=access_denied").status_code for _ in range(30)]
+    assert set(statuses) == {400}
+    refused = client.get("/auth/callback?code=guess&state=guess")
+    assert refused.status_code == 429
+    page = refused.get_data(as_text=True)
+    assert "Even geduld" in page and "Wacht een minuut" in page
+    # Another address is not held up by the first one's attempts.
+    other = client.get("/auth/callback?error=access_denied", environ_base={"REMOTE_ADDR": "192.0.2.7"})
+    assert other.status_code == 400
