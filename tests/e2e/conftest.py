@@ -18,7 +18,9 @@ from webapp.seed import seed_demo
 
 pytestmark = pytest.mark.e2e
 
-CHROMIUM = os.environ.get("KLANTPORTAL_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
+# Debian's headless shell (no UI toolkit, far lighter on a 2-core machine), else full Chromium.
+CHROMIUM = (os.environ.get("KLANTPORTAL_CHROMIUM") or shutil.which("chromium-headless-shell")
+            or shutil.which("chromium") or "/usr/bin/chromium")
 CHROMIUM_ARGS = [
     "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
     "--disable-background-networking", "--disable-component-update", "--disable-sync",
