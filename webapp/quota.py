@@ -227,9 +227,17 @@ WHERE {ORG}.id = n.id
 def _compute(statement: _Statements) -> int:
     """Fill ``quota_new``; return the number of organisations."""
     _drop_temporary()
+    if not is_sqlite():
+        db.execute_sql("SET LOCAL work_mem = '64MB'")  # sorts of 100,000 rows stay in memory
     statement.execute(RANKED)
     statement.execute("CREATE INDEX quota_ranked_position ON quota_ranked (band, segment, rnk)")
+    if not is_sqlite():
+        # Autovacuum never analyses temporary tables; without statistics PostgreSQL joins
+        # on (band, segment) alone and filters rnk afterwards: quadratic per group.
+        db.execute_sql("ANALYZE quota_ranked")
     statement.execute(RESULT)
+    if not is_sqlite():
+        db.execute_sql("ANALYZE quota_new")
     return db.execute_sql("SELECT COUNT(*) FROM quota_new").fetchone()[0]
 
 
