@@ -49,7 +49,7 @@ demo: install .env
 test: install
 	$(BIN)/ruff check .
 	DEVIDP_STARTUP_TIMEOUT=120 $(BIN)/pytest -n 2
-	KLANTPORTAL_TEST_DB=postgres $(BIN)/pytest -n 2 -m "not e2e" tests/web tests/quota
+	DEVIDP_STARTUP_TIMEOUT=120 KLANTPORTAL_TEST_DB=postgres $(BIN)/pytest -n 2 -m "not e2e" tests/web tests/quota
 
 lint: install
 	$(BIN)/ruff check .
