@@ -15,7 +15,7 @@ from peewee import IntegrityError
 
 from webapp import audit, clock, policy, roles
 from webapp.db import lock_organisation, write_transaction
-from webapp.i18n import translate
+from webapp.i18n import explain
 from webapp.models import Contact, ContactProfile, Course, CourseResult, SubmissionProfile
 
 PAGE_SIZE = 25
@@ -195,9 +195,7 @@ def _save_profiles(actor: Contact, contact: Contact, wanted: set[int]) -> None:
 
 def _check(errors: dict, field: str, decision: policy.Decision) -> None:
     if not decision:
-        errors[field] = [
-            " ".join(filter(None, (translate(r.text), translate(r.remedy)))) for r in decision.reasons
-        ]
+        errors[field] = [explain(reason) for reason in decision.reasons]
 
 
 def _email_taken() -> str:

@@ -17,6 +17,11 @@ def translate(text):
     return gettext(text.msgid, **{name: _localize(value) for name, value in text.params.items()})
 
 
+def explain(reason: policy.Reason) -> str:
+    """A refusal as one sentence pair for a form field: what refused, then what to do."""
+    return " ".join(filter(None, (translate(reason.text), translate(reason.remedy))))
+
+
 def format_score(score) -> str:
     """A course score in the reader's notation: 6,5 or 6.5; never rounded up to a pass."""
     if score is None:

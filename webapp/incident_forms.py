@@ -8,7 +8,7 @@ from wtforms import StringField, TextAreaField
 from wtforms.validators import AnyOf, DataRequired, Optional, StopValidation
 
 from webapp import access, policy
-from webapp.i18n import translate
+from webapp.i18n import explain
 from webapp.models import PRIORITIES, SubmissionProfile
 from webapp.text_input import CharacterCount, NoControlCharacters, strip, unify_newlines
 
@@ -98,9 +98,7 @@ class IncidentForm(PortalForm):
         if profile is not None:
             decision = self.actor.may_submit(profile.facts())
             if not decision:
-                raise StopValidation(
-                    " ".join(f"{translate(r.text)} {translate(r.remedy)}".strip() for r in decision.reasons)
-                )
+                raise StopValidation(" ".join(explain(reason) for reason in decision.reasons))
         raise StopValidation(_l("Kies een instuurprofiel uit de lijst."))
 
 

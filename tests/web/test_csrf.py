@@ -7,6 +7,7 @@ without the token and change nothing, or be named in ``EXEMPT`` with the reason.
 import re
 
 import pytest
+from flask import url_for
 
 from tests.conftest import contact_named, sign_in
 from webapp.models import TABLES, AccessRequest, Incident
@@ -47,8 +48,6 @@ def _state_changing_routes(app, arguments):
         if not methods or rule.endpoint in EXEMPT:
             continue
         with app.test_request_context():
-            from flask import url_for
-
             url = url_for(rule.endpoint, **{name: arguments[name] for name in rule.arguments})
         for method in sorted(methods):
             yield rule.endpoint, method, url
