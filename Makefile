@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 IDP := keycloak/dev-idp
 
-.PHONY: demo test test-sqlite test-postgres lint install run-idp clean messages
+.PHONY: demo test lint install clean messages
 
 AXE := tests/e2e/axe
 # Compiled catalogues are build output (not in git): one .mo per translated .po.
