@@ -1,5 +1,6 @@
 """The base every feature stands on: health, home, the gate on every route, the schema."""
 
+import pytest
 from playhouse.migrate import PostgresqlMigrator, SqliteMigrator
 from playhouse.migrate import migrate as run_migrations
 
@@ -63,6 +64,7 @@ def test_seed_sets_the_recalculated_maximum(seeded):
         assert korenschoof.counts().in_use == 3
 
 
+@pytest.mark.alters_schema
 def test_migrations_upgrade_a_database_that_holds_data(make_app):
     """A version-1 database with the demo in it (no quota columns yet) upgrades in place."""
     app = make_app()
