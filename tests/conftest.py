@@ -92,16 +92,16 @@ TEST_CONFIG = {
 }
 
 
-def _postgres_admin(url: str, *statements: str) -> None:
-    """Run CREATE/DROP DATABASE statements (they refuse to run inside a transaction)."""
+def _postgres(url: str, sql: str, fetch: bool = False):
+    """Run ``sql`` outside a transaction (CREATE/DROP DATABASE refuse to run inside one)."""
     import psycopg2
 
-    connection = psycopg2.connect(url.rsplit("/", 1)[0] + "/postgres")
+    connection = psycopg2.connect(url)
     connection.autocommit = True
     try:
         with connection.cursor() as cursor:
-            for statement in statements:
-                cursor.execute(statement)
+            cursor.execute(sql)
+            return cursor.fetchall() if fetch else None
     finally:
         connection.close()
 
@@ -116,22 +116,11 @@ class PostgresSnapshots:
         self.url = url
         self.restore_sql: dict[str, str] = {}
 
-    def _run(self, sql: str, fetch: bool = False):
-        import psycopg2
-
-        connection = psycopg2.connect(self.url)
-        connection.autocommit = True
-        try:
-            with connection.cursor() as cursor:
-                cursor.execute(sql)
-                return cursor.fetchall() if fetch else None
-        finally:
-            connection.close()
-
     def take(self, kind: str) -> None:
         """Copy every table of ``public`` into schema ``snapshot_<kind>``."""
         columns: dict[str, list[str]] = {}
-        for table, column in self._run(
+        for table, column in _postgres(
+            self.url,
             "SELECT c.table_name, c.column_name FROM information_schema.columns c "
             "JOIN information_schema.tables t USING (table_schema, table_name) "
             "WHERE c.table_schema = 'public' AND t.table_type = 'BASE TABLE' "
@@ -139,13 +128,14 @@ class PostgresSnapshots:
             fetch=True,
         ):
             columns.setdefault(table, []).append(f'"{column}"')
-        sequences = self._run(
+        sequences = _postgres(
+            self.url,
             "SELECT sequencename, COALESCE(last_value, start_value), last_value IS NOT NULL "
             "FROM pg_sequences WHERE schemaname = 'public'",
             fetch=True,
         )
         schema = f"snapshot_{kind}"
-        self._run(f"DROP SCHEMA IF EXISTS {schema} CASCADE; CREATE SCHEMA {schema}; " + " ".join(
+        _postgres(self.url, f"DROP SCHEMA IF EXISTS {schema} CASCADE; CREATE SCHEMA {schema}; " + " ".join(
             f'CREATE TABLE {schema}."{table}" AS SELECT * FROM public."{table}";' for table in columns
         ))
         self.restore_sql[kind] = "".join([
@@ -163,7 +153,18 @@ class PostgresSnapshots:
         ])
 
     def restore(self, kind: str) -> None:
-        self._run(self.restore_sql[kind])
+        _postgres(self.url, self.restore_sql[kind])
+
+
+def _build_templates(url: str, keep) -> None:
+    """Migrate, ``keep("migrated")``, seed the demo, ``keep("seeded")``."""
+    app = create_app({**TEST_CONFIG, "DATABASE_URL": url})
+    with app.app_context():
+        schema.migrate()
+        keep("migrated")
+        seed_demo()
+        keep("seeded")
+    db.close()
 
 
 @pytest.fixture(scope="session")
@@ -171,26 +172,18 @@ def database_templates(request, tmp_path_factory):
     """The schema, and the schema with the demo data, built once per test session: each
     test starts from a copy instead of migrating and seeding again (most of a test's time)."""
     if TEST_DB == "postgres":
-        url = request.getfixturevalue("postgres_url")
-        snapshots = PostgresSnapshots(url)
-        app = create_app({**TEST_CONFIG, "DATABASE_URL": url})
-        with app.app_context():
-            schema.migrate()
-            snapshots.take("migrated")
-            seed_demo()
-            snapshots.take("seeded")
-        db.close()
+        snapshots = PostgresSnapshots(request.getfixturevalue("postgres_url"))
+        _build_templates(snapshots.url, snapshots.take)
         return snapshots
     folder = tmp_path_factory.mktemp("templates")
     paths = {kind: folder / f"{kind}.sqlite3" for kind in ("migrated", "seeded")}
-    for kind, path in paths.items():
-        app = create_app({**TEST_CONFIG, "DATABASE_URL": f"sqlite:///{path}"})
-        with app.app_context():
-            schema.migrate()
-            if kind == "seeded":
-                seed_demo()
-            db.execute_sql("PRAGMA wal_checkpoint(TRUNCATE)")  # the copy is the whole database
-        db.close()
+    work = folder / "work.sqlite3"
+
+    def keep(kind):
+        db.execute_sql("PRAGMA wal_checkpoint(TRUNCATE)")  # the file is then the whole database
+        shutil.copyfile(work, paths[kind])
+
+    _build_templates(f"sqlite:///{work}", keep)
     return paths
 
 
@@ -206,9 +199,10 @@ def database_url(request, tmp_path, database_templates):
         if request.node.get_closest_marker("alters_schema"):
             assert kind == "migrated", "an alters_schema test starts from an empty database"
             scratch = "klantportal_scratch"
-            _postgres_admin(url, f"DROP DATABASE IF EXISTS {scratch} WITH (FORCE)",
-                            f"CREATE DATABASE {scratch}")
-            return f"{url.rsplit('/', 1)[0]}/{scratch}"
+            server = url.rsplit("/", 1)[0]
+            _postgres(f"{server}/postgres", f"DROP DATABASE IF EXISTS {scratch} WITH (FORCE)")
+            _postgres(f"{server}/postgres", f"CREATE DATABASE {scratch}")
+            return f"{server}/{scratch}"
         database_templates.restore(kind)
         return url
     path = tmp_path / "test.sqlite3"
