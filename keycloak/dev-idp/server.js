@@ -36,6 +36,10 @@ const ACCESS_TOKEN_TTL = Number.parseInt(process.env.ACCESS_TOKEN_TTL || '', 10)
 const SSO_IDLE = realm.ssoSessionIdleTimeout || 1800;
 const SSO_MAX = realm.ssoSessionMaxLifespan || 36000;
 const LOGIN_WITH_EMAIL = realm.loginWithEmailAllowed !== false;
+const OUTGOING_TIMEOUT_MS = 10_000;
+// Node closes idle keep-alive connections after 5 s; a client that reuses one
+// just then gets ECONNRESET. Keycloak keeps them far longer, so do we.
+const KEEP_ALIVE_TIMEOUT_MS = 120_000;
 
 function log(...args) {
   process.stdout.write(`${new Date().toISOString()} ${args.join(' ')}\n`);
@@ -234,10 +238,12 @@ const provider = new Provider(ISSUER, {
   },
   // Outgoing back-channel logout calls go to the portal on loopback, which
   // oidc-provider's SSRF guard (its undici dispatcher) would refuse. This is a
-  // loopback-only development tool: use the default dispatcher.
+  // loopback-only development tool: use the default dispatcher. Its 2.5 s
+  // abort is too short for a portal on a busy CI machine; Keycloak waits
+  // 10 s (its default socket timeout), so this does too.
   fetch: (url, options) => {
-    const { dispatcher, ...rest } = options; // eslint-disable-line no-unused-vars
-    return globalThis.fetch(url, rest);
+    const { dispatcher, signal, ...rest } = options; // eslint-disable-line no-unused-vars
+    return globalThis.fetch(url, { ...rest, signal: AbortSignal.timeout(OUTGOING_TIMEOUT_MS) });
   },
   async findAccount(ctx, sub) {
     const user = users.get(sub);
@@ -620,6 +626,9 @@ const server = createServer((req, res) => {
     }
   });
 });
+
+server.keepAliveTimeout = KEEP_ALIVE_TIMEOUT_MS;
+server.headersTimeout = KEEP_ALIVE_TIMEOUT_MS + 1000; // must exceed keepAliveTimeout
 
 server.listen(PORT, HOST, () => {
   log(`dev-idp listening on http://${HOST}:${server.address().port} issuer=${ISSUER} realm-file=${REALM_FILE}`);

@@ -15,6 +15,8 @@ import queue
 import re
 import secrets
 import threading
+import time
+from http.client import HTTPConnection
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urljoin, urlsplit
 
@@ -39,12 +41,14 @@ class BackchannelReceiver:
 
     def __init__(self) -> None:
         self.received: queue.Queue[dict] = queue.Queue()
+        self.delay = 0.0  # seconds before answering, to play a slow portal
         receiver = self
 
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self):
                 length = int(self.headers.get("Content-Length") or 0)
                 body = self.rfile.read(length).decode()
+                time.sleep(receiver.delay)
                 receiver.received.put(
                     {
                         "path": self.path,
@@ -450,6 +454,33 @@ def test_admin_logout_sends_backchannel_logout_token(idp, receiver):
     # Nothing left to log out: no further back-channel calls.
     idp.logout_user(user_id)
     assert receiver.drain() == []
+
+
+def test_backchannel_logout_waits_for_a_slow_portal(idp, receiver):
+    # oidc-provider gives up after 2.5 s by default; a busy portal may need longer.
+    Browser(idp).login("femke.expert")
+    receiver.drain()
+    receiver.delay = 4
+    try:
+        idp.logout_user(DEMO_USER_IDS["femke.expert"])
+    finally:
+        receiver.delay = 0
+    assert [m["path"] for m in receiver.drain()] == ["/auth/backchannel-logout"]
+
+
+def test_idle_keep_alive_connection_is_still_served(idp):
+    # A client reusing a connection just as Node closes it (5 s idle plus a 1 s
+    # grace by default) gets "connection reset"; the provider waits longer.
+    connection = HTTPConnection("127.0.0.1", idp.port, timeout=10)
+    try:
+        for pause in (0, 8):
+            time.sleep(pause)
+            connection.request("GET", "/health/ready")
+            response = connection.getresponse()
+            response.read()
+            assert response.status == 200
+    finally:
+        connection.close()
 
 
 def test_realm_placeholders_resolve_from_environment(receiver):
