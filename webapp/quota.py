@@ -1,23 +1,32 @@
 """Recalculating every organisation's maximum (DESIGN §1 rule 6) in set-based SQL.
 
-A run is three statements over two temporary tables, in one write transaction:
+A run fills four temporary tables, then writes, in one write transaction:
 
-1. ``quota_ranked``: per organisation its current maximum, band (from the configured
-   table), segment and in-use count (active submitters who are not experts today, Europe/Amsterdam), its
-   0-based rank ``rnk`` within its (band, segment) group ordered by in-use count, and
-   ``peers``, the group's size minus itself.
-2. ``quota_new``: the 75th percentile of the *other* members of the group, the maximum
-   and the Dutch explanation.
-3. ``UPDATE organisation ... FROM quota_new``.
+1. ``quota_in_use``: per organisation its in-use count (active submitters who are not
+   experts today, Europe/Amsterdam).
+2. ``quota_banded``: per organisation its current maximum, band (from the configured
+   table), segment and in-use count.
+3. ``quota_values``: a histogram per (band, segment) group: each distinct in-use count,
+   how many members have it (``cnt``), the group index of the first of them when the
+   group is sorted by count (``first``), and ``peers``, the group's size minus one.
+4. ``quota_new``: per (band, segment, in-use count) the 75th percentile of the peers,
+   the maximum and the Dutch explanation.
+5. ``UPDATE organisation ... FROM`` the join of 2 and 4, only where a figure changed.
 
-The percentile excluding oneself needs no self-join over the whole group. The peers
-sorted are the group's sorted values with the organisation's own rank ``r`` removed,
-so the peer at index ``k`` is the group's value at ``k`` if ``k < r`` and at ``k + 1``
-otherwise. ``percentile_cont(0.75)`` over ``n`` peers interpolates between peer indexes
+Members of a group with the same count have the same peers, so step 4 works on a few
+hundred histogram rows, not on every organisation, and nothing sorts the organisations.
+The peers of a member with count ``v`` are the group's sorted values with one index
+``r`` holding ``v`` removed (any will do; take ``first``), so the peer at index ``k``
+is the group's value at ``k`` if ``k < r`` and at ``k + 1`` otherwise.
+``percentile_cont(0.75)`` over ``n`` peers interpolates between peer indexes
 ``lo = floor(3(n-1)/4)`` and ``lo + 1`` with weight ``rem/4``, ``rem = 3(n-1) mod 4``;
 counts are integers, so ``4 × p75`` (``q4``) is an integer and ``ceil(p75)`` is
-``(q4 + 3) div 4``: exact, with no floating point. Two equality joins on
-(band, segment, rnk) fetch the two values.
+``(q4 + 3) div 4``: exact, with no floating point. The value at a group index is the
+histogram row whose ``[first, first + cnt)`` holds it.
+
+Writing only changed rows keeps a night without changes cheap; ``max_computed_at`` is
+therefore when the organisation's figures last changed, and ``last_run()`` when they
+were last computed.
 
 ``policy.quota`` stays the reference: tests/quota check this SQL against it, explanation
 text included, on random data and on both databases.
@@ -149,44 +158,61 @@ def _case(head: str, branches: list[tuple[str, str]], default: str) -> str:
     return f"{head} " + " ".join(f"WHEN {w} THEN {t}" for w, t in branches) + f" ELSE {default} END"
 
 
-RANKED = f"""
-CREATE TEMPORARY TABLE quota_ranked AS
-WITH in_use AS (
-    SELECT organisation_id, COUNT(*) AS n
-    FROM {CONTACT}
-    WHERE active AND submitter AND (expert_until IS NULL OR expert_until < {{today}})
-    GROUP BY organisation_id
-), banded AS (
-    SELECT o.id, o.customer_number, o.name, o.max_submitters AS before, o.segment,
-           {{band_case}} AS band, COALESCE(u.n, 0) AS in_use
-    FROM {ORG} o LEFT JOIN in_use u ON u.organisation_id = o.id
-)
-SELECT id, customer_number, name, before, band, segment, in_use,
-       ROW_NUMBER() OVER (PARTITION BY band, segment ORDER BY in_use, id) - 1 AS rnk,
-       COUNT(*) OVER (PARTITION BY band, segment) - 1 AS peers
-FROM banded
+IN_USE = f"""
+INSERT INTO quota_in_use (organisation_id, n)
+SELECT organisation_id, COUNT(*)
+FROM {CONTACT}
+WHERE active AND submitter AND (expert_until IS NULL OR expert_until < {{today}})
+GROUP BY organisation_id
 """
 
-# ``a``: the peer at index lo; ``b``: the peer at lo + 1 (only when interpolating).
+BANDED = f"""
+CREATE TEMPORARY TABLE quota_banded AS
+SELECT o.id, o.customer_number, o.name, o.max_submitters AS before, o.segment,
+       {{band_case}} AS band, COALESCE(u.n, 0) AS in_use
+FROM {ORG} o LEFT JOIN quota_in_use u ON u.organisation_id = o.id
+"""
+
+# PostgreSQL sums integers as numeric; the index arithmetic below needs integers.
+VALUES = """
+CREATE TEMPORARY TABLE quota_values AS
+WITH counted AS (
+    SELECT band, segment, in_use, COUNT(*) AS cnt
+    FROM quota_banded
+    GROUP BY band, segment, in_use
+)
+SELECT band, segment, in_use, cnt,
+       CAST(SUM(cnt) OVER (PARTITION BY band, segment ORDER BY in_use) AS INTEGER) - cnt AS first,
+       CAST(SUM(cnt) OVER (PARTITION BY band, segment) AS INTEGER) - 1 AS peers
+FROM counted
+"""
+
+# ``ia``/``ib``: the group indexes of the peers at lo and lo + 1 (the latter only when
+# interpolating); ``a``/``b``: the histogram rows holding them.
 RESULT = """
 CREATE TEMPORARY TABLE quota_new AS
 WITH pos AS (
-    SELECT id, customer_number, name, before, band, segment, in_use, rnk, peers,
+    SELECT band, segment, in_use, first, peers,
            3 * (peers - 1) / 4 AS lo,
            3 * (peers - 1) - 4 * (3 * (peers - 1) / 4) AS rem
-    FROM quota_ranked
+    FROM quota_values
+), idx AS (
+    SELECT pos.*,
+           lo + CASE WHEN lo >= first THEN 1 ELSE 0 END AS ia,
+           lo + 1 + CASE WHEN lo + 1 >= first THEN 1 ELSE 0 END AS ib
+    FROM pos
 ), quarters AS (
-    SELECT p.id, p.customer_number, p.name, p.before, p.band, p.in_use, p.peers,
+    SELECT p.band, p.segment, p.in_use, p.peers,
            4 * a.in_use + p.rem * (COALESCE(b.in_use, a.in_use) - a.in_use) AS q4
-    FROM pos p
-    LEFT JOIN quota_ranked a
+    FROM idx p
+    LEFT JOIN quota_values a
            ON p.peers >= {min_peers} AND a.band = p.band AND a.segment = p.segment
-          AND a.rnk = p.lo + CASE WHEN p.lo >= p.rnk THEN 1 ELSE 0 END
-    LEFT JOIN quota_ranked b
+          AND a.first <= p.ia AND p.ia < a.first + a.cnt
+    LEFT JOIN quota_values b
            ON p.peers >= {min_peers} AND p.rem > 0 AND b.band = p.band AND b.segment = p.segment
-          AND b.rnk = p.lo + 1 + CASE WHEN p.lo + 1 >= p.rnk THEN 1 ELSE 0 END
+          AND b.first <= p.ib AND p.ib < b.first + b.cnt
 ), based AS (
-    SELECT id, customer_number, name, before, in_use, peers, q4,
+    SELECT band, segment, in_use, peers, q4,
            {base_case} AS base, {label_case} AS label, (q4 + 3) / 4 AS raw
     FROM quarters
 ), result AS (
@@ -195,7 +221,7 @@ WITH pos AS (
                AS maximum
     FROM based
 )
-SELECT id, customer_number, name, before, in_use, peers, base, label, maximum, q4 / 4.0 AS p75,
+SELECT band, segment, in_use, peers, base, label, maximum, q4 / 4.0 AS p75,
        label || ': basis ' || CAST(base AS TEXT) || '. '
        || CASE WHEN peers = 1 THEN '1 vergelijkbare klant'
                ELSE CAST(peers AS TEXT) || ' vergelijkbare klanten' END
@@ -215,42 +241,57 @@ SELECT id, customer_number, name, before, in_use, peers, base, label, maximum, q
 FROM result
 """
 
+# Every organisation with its new figures.
+NEW_FIGURES = """
+quota_banded o JOIN quota_new n ON n.band = o.band AND n.segment = o.segment AND n.in_use = o.in_use
+"""
+
 APPLY = f"""
 UPDATE {ORG}
-SET max_submitters = n.maximum, max_explanation = n.explanation, max_computed_at = {{now}},
-    max_band = n.label, max_base = n.base, max_peer_count = n.peers, max_p75 = n.p75
-FROM quota_new n
-WHERE {ORG}.id = n.id
+SET max_submitters = f.maximum, max_explanation = f.explanation, max_computed_at = {{now}},
+    max_band = f.label, max_base = f.base, max_peer_count = f.peers, max_p75 = f.p75
+FROM (SELECT o.id, n.maximum, n.explanation, n.label, n.base, n.peers, n.p75 FROM {NEW_FIGURES}) f
+WHERE {ORG}.id = f.id
+  AND ({ORG}.max_submitters IS DISTINCT FROM f.maximum
+       OR {ORG}.max_explanation IS DISTINCT FROM f.explanation
+       OR {ORG}.max_band IS DISTINCT FROM f.label
+       OR {ORG}.max_base IS DISTINCT FROM f.base
+       OR {ORG}.max_peer_count IS DISTINCT FROM f.peers
+       OR {ORG}.max_p75 IS DISTINCT FROM f.p75)
 """
+
+TEMPORARY = ("quota_new", "quota_values", "quota_banded", "quota_in_use")
 
 
 def _compute(statement: _Statements) -> int:
-    """Fill ``quota_new``; return the number of organisations."""
+    """Fill the temporary tables; return the number of organisations."""
     _drop_temporary()
-    if not is_sqlite():
-        db.execute_sql("SET LOCAL work_mem = '64MB'")  # sorts of 100,000 rows stay in memory
-    statement.execute(RANKED)
-    statement.execute("CREATE INDEX quota_ranked_position ON quota_ranked (band, segment, rnk)")
-    if not is_sqlite():
-        # Autovacuum never analyses temporary tables; without statistics PostgreSQL joins
-        # on (band, segment) alone and filters rnk afterwards: quadratic per group.
-        db.execute_sql("ANALYZE quota_ranked")
+    db.execute_sql(
+        "CREATE TEMPORARY TABLE quota_in_use (organisation_id INTEGER PRIMARY KEY, n INTEGER NOT NULL)"
+    )
+    statement.execute(IN_USE)
+    statement.execute(BANDED)
+    statement.execute(VALUES)
     statement.execute(RESULT)
-    if not is_sqlite():
-        db.execute_sql("ANALYZE quota_new")
-    return db.execute_sql("SELECT COUNT(*) FROM quota_new").fetchone()[0]
+    db.execute_sql("CREATE INDEX quota_new_key ON quota_new (band, segment, in_use)")
+    return db.execute_sql("SELECT COUNT(*) FROM quota_banded").fetchone()[0]
 
 
 def _changes() -> list[Change]:
     cursor = db.execute_sql(
-        "SELECT customer_number, name, before, maximum, in_use FROM quota_new "
-        "WHERE before <> maximum ORDER BY customer_number"
+        f"SELECT o.customer_number, o.name, o.before, n.maximum, o.in_use FROM {NEW_FIGURES} "
+        "WHERE o.before <> n.maximum ORDER BY o.customer_number"
     )
     return [Change(int(c), name, int(b), int(a), int(u)) for c, name, b, a, u in cursor]
 
 
 def _apply(statement: _Statements) -> None:
     statement.execute(APPLY)
+
+
+def last_run() -> QuotaRun | None:
+    """The latest successful recalculation: when every maximum was last computed."""
+    return QuotaRun.select().where(QuotaRun.outcome == "ok").order_by(QuotaRun.started_at.desc()).first()
 
 
 def _finish(run: QuotaRun, outcome: Outcome) -> None:
@@ -265,7 +306,7 @@ def _finish(run: QuotaRun, outcome: Outcome) -> None:
 
 def _drop_temporary() -> None:
     schema = "temp" if is_sqlite() else "pg_temp"  # never a permanent table of that name
-    for table in ("quota_new", "quota_ranked"):
+    for table in TEMPORARY:
         db.execute_sql(f"DROP TABLE IF EXISTS {schema}.{table}")
 
 

@@ -116,6 +116,7 @@ def _render(form: CallbackForm):
         explanation=explanation,
         organisation=actor.organisation,
         counts=actor.organisation.counts(actor.today),
+        last_run=quota.last_run(),
         contact_support=contact_support,
         incidents=policy.may_list_incidents(facts, actor.admin_names),
         see_all=policy.may_view_all_incidents(facts),

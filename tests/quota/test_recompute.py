@@ -152,6 +152,28 @@ class TestRun:
         assert all(r.finished_at >= r.started_at for r in runs)
         assert maxima(orgs) == [5, 5, 5, 5, 4, 4]
 
+    def test_writes_only_organisations_whose_figures_changed(self, build, monkeypatch):
+        retail = group(build, 180, "Retail", [1, 2, 3, 4, 5, 6])
+        industry = group(build, 600, "Industrie", [1, 2, 3, 4, 5, 6, 7])
+        monkeypatch.setattr(quota.clock, "now", lambda: datetime(2026, 11, 1, 1, 0))
+        quota.recompute()
+
+        def stamps(orgs):
+            return [Organisation.get_by_id(o.id).max_computed_at for o in orgs]
+
+        monkeypatch.setattr(quota.clock, "now", lambda: datetime(2026, 11, 2, 1, 0))
+        assert quota.recompute().changes == []
+        assert set(stamps(retail + industry)) == {datetime(2026, 11, 1, 1, 0)}  # nothing rewritten
+
+        # A seventh Retail customer: every Retail member gains a peer, so every Retail row
+        # is rewritten, also where the maximum stays; Industrie is untouched.
+        retail.append(build.organisation(180, "Retail", 3))
+        monkeypatch.setattr(quota.clock, "now", lambda: datetime(2026, 11, 3, 1, 0))
+        quota.recompute()
+        assert set(stamps(retail)) == {datetime(2026, 11, 3, 1, 0)}
+        assert {Organisation.get_by_id(o.id).max_peer_count for o in retail} == {6}
+        assert set(stamps(industry)) == {datetime(2026, 11, 1, 1, 0)}
+
     def test_dry_run_changes_nothing(self, build):
         orgs = group(build, 180, "Retail", [1, 2, 3, 4, 5, 6])
         outcome = quota.recompute(dry_run=True)

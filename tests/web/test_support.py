@@ -1,6 +1,7 @@
 """The support page: authorization and reasons, the maximum and why, contacting Support."""
 
 import re
+from datetime import datetime
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -8,7 +9,8 @@ from hypothesis import strategies as st
 from markupsafe import escape
 
 from tests.conftest import sign_in
-from webapp.models import CallbackRequest, Contact, Organisation
+from webapp import clock, quota
+from webapp.models import CallbackRequest, Contact, Organisation, QuotaRun
 
 PHONE = 'data-testid="support-phone"'
 FORM = 'action="/support"'
@@ -40,7 +42,7 @@ def test_access_table(client, login, username):
     response = client.get("/support")
     page = response.get_data(as_text=True)
     assert response.status_code == 200
-    for text in shown + ["Waarom dit maximum?", "Bijgewerkt op"]:
+    for text in shown + ["Waarom dit maximum?", "Berekend op", "Bijgewerkt op"]:
         assert text in page, f"{username}: {text!r} missing"
     for text in hidden:
         assert text not in page, f"{username}: {text!r} shown"
@@ -62,6 +64,41 @@ def test_the_maximum_in_use_and_experts(client, login):
     korenschoof = Organisation.get(customer_number=10001)
     assert korenschoof.max_explanation and str(escape(korenschoof.max_explanation)) in page
     assert "51–250 medewerkers" in page
+
+
+def facts(page: str, testid: str) -> str:
+    return re.search(rf'data-testid="{testid}">(.*?)</dd>', page, re.S).group(1).strip()
+
+
+def recompute_at(app, monkeypatch, when: datetime):
+    with monkeypatch.context() as patch, app.app_context():
+        patch.setattr(clock, "now", lambda: when)  # only for the run: sessions keep real time
+        quota.recompute()
+
+
+def test_computed_last_night_and_updated_when_the_figures_changed(client, login, monkeypatch):
+    login(client, "anna.admin")
+    recompute_at(client.application, monkeypatch, datetime(2027, 1, 2, 1, 0))  # 02:00 in Amsterdam
+    QuotaRun.create(started_at=datetime(2027, 1, 3, 1, 0), outcome="failed")  # not shown
+    page = client.get("/support").get_data(as_text=True)
+    # The seed's figures stand, so the run rewrote nothing.
+    assert facts(page, "computed-at") == "2 januari 2027 02:00"
+    assert facts(page, "changed-at") not in ("", "2 januari 2027 02:00")
+
+    Organisation.update(max_submitters=1).where(Organisation.customer_number == 10001).execute()
+    recompute_at(client.application, monkeypatch, datetime(2027, 1, 4, 1, 0))
+    page = client.get("/support").get_data(as_text=True)
+    assert (facts(page, "computed-at"), facts(page, "changed-at")) == (
+        "4 januari 2027 02:00", "4 januari 2027 02:00"
+    )
+
+
+def test_an_organisation_never_computed_says_so(client, login):
+    login(client, "anna.admin")
+    Organisation.update(max_computed_at=None).where(Organisation.customer_number == 10001).execute()
+    page = client.get("/support").get_data(as_text=True)
+    assert facts(page, "computed-at") == "nog niet berekend"
+    assert 'data-testid="changed-at"' not in page
 
 
 def test_a_maximum_below_the_number_in_use_says_how_many_over(client, login):
