@@ -2,6 +2,7 @@
 
 from peewee import DatabaseProxy, PostgresqlDatabase, SqliteDatabase
 from playhouse.db_url import connect
+from playhouse.pool import PooledDatabase
 
 db = DatabaseProxy()
 
@@ -13,9 +14,27 @@ SQLITE_PRAGMAS = {
 }
 
 
+# PostgreSQL connections per process: a gunicorn sync worker uses one; threads (the
+# scheduler, tests) a few more.
+POOL_SIZE = 16
+
+
 def open_database(url: str):
-    """Connect ``db`` to ``url`` (``sqlite:///path`` or ``postgresql://...``)."""
-    database = connect(url, pragmas=SQLITE_PRAGMAS) if url.startswith("sqlite") else connect(url)
+    """Connect ``db`` to ``url`` (``sqlite:///path`` or ``postgresql://...``).
+
+    PostgreSQL goes through peewee's pool: a new server connection per request cost
+    more than the queries of most pages (bench/load). A connection handed back in a
+    transaction is rolled back by the pool.
+    """
+    if isinstance(db.obj, PooledDatabase):
+        db.obj.close_all()  # a new app in the same process (tests) starts a new pool
+    if url.startswith("sqlite"):
+        database = connect(url, pragmas=SQLITE_PRAGMAS)  # opening a file is cheap
+    else:
+        scheme, rest = url.split("://", 1)
+        database = connect(
+            f"{scheme}+pool://{rest}", max_connections=POOL_SIZE, stale_timeout=300, timeout=10
+        )
     db.initialize(database)
     return database
 

@@ -1,9 +1,11 @@
 """The base every feature stands on: health, home, the gate on every route, the schema."""
 
 import pytest
+from flask import request_finished
 from playhouse.migrate import PostgresqlMigrator, SqliteMigrator
 from playhouse.migrate import migrate as run_migrations
 
+from tests.conftest import TEST_DB
 from webapp import schema, seed
 from webapp.db import db, is_sqlite
 from webapp.models import Organisation, SchemaVersion
@@ -19,6 +21,20 @@ def test_readyz_checks_the_database(client):
     response = client.get("/readyz")
     assert response.status_code == 200
     assert response.json["database"] == "ok"
+
+
+@pytest.mark.skipif(TEST_DB != "postgres", reason="SQLite opens its file per request")
+def test_postgres_requests_share_pooled_connections(app, client):
+    # A new server connection per request cost more than a page's queries (bench/load).
+    backends = []
+
+    def record(sender, response, **extra):
+        backends.append(db.execute_sql("SELECT pg_backend_pid()").fetchone()[0])
+
+    with request_finished.connected_to(record, app):
+        for _ in range(3):
+            assert client.get("/readyz").status_code == 200
+    assert len(backends) == 3 and len(set(backends)) == 1
 
 
 def test_signed_out_home_offers_sign_in_in_dutch(client):
