@@ -4,7 +4,6 @@ from flask_login import UserMixin
 from peewee import (
     SQL,
     BooleanField,
-    Case,
     CharField,
     DateField,
     DateTimeField,
@@ -46,28 +45,30 @@ class Organisation(BaseModel):
     incident_sequence = IntegerField(default=0)
 
     def counts(self, today=None) -> policy.OrgCounts:
-        """The numbers rule 2 needs, in one aggregate query."""
+        """The numbers rule 2 needs, in one query of three counts. Each count reads a small
+        partial index (submitters, admins) instead of every contact of the organisation."""
         today = today or clock.today()
         expert = Contact.expert_until.is_null(False) & (Contact.expert_until >= today)
+        submitter = (Contact.organisation == self.id) & Contact.active & Contact.submitter
 
         def count(condition):
-            return fn.COALESCE(fn.SUM(Case(None, [(condition, 1)], 0)), 0)
+            return Contact.select(fn.COUNT(Contact.id)).where(condition)
 
         row = (
-            Contact.select(
-                count(Contact.submitter & ~expert).alias("in_use"),
-                count(Contact.submitter & expert).alias("experts"),
-                count(Contact.admin).alias("admins"),
+            Organisation.select(
+                count(submitter & ~expert).alias("in_use"),
+                count(submitter & expert).alias("experts"),
+                count((Contact.organisation == self.id) & Contact.active & Contact.admin).alias("admins"),
             )
-            .where((Contact.organisation == self) & Contact.active)
+            .where(Organisation.id == self.id)
             .dicts()
             .get()
         )
         return policy.OrgCounts(
             max_submitters=self.max_submitters,
-            in_use=int(row["in_use"]),
-            experts=int(row["experts"]),
-            admins=int(row["admins"]),
+            in_use=row["in_use"],
+            experts=row["experts"],
+            admins=row["admins"],
         )
 
     def admin_names(self) -> tuple[str, ...]:

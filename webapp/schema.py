@@ -42,7 +42,17 @@ def _quota_in_use_index(migrator):
     )
 
 
-MIGRATIONS = [_initial, _quota_explanation, _quota_in_use_index]
+def _admins_index(migrator):
+    """Lets every page count and name an organisation's administrators from a small index.
+    ``active`` and ``admin`` are in it too: SQLite counts a partial index as covering only
+    when the columns the query names are in it, and prefers a covering one."""
+    db.execute_sql(
+        "CREATE INDEX IF NOT EXISTS contact_admins "
+        "ON contact (organisation_id, name, active, admin) WHERE active AND admin"
+    )
+
+
+MIGRATIONS = [_initial, _quota_explanation, _quota_in_use_index, _admins_index]
 
 
 def migrate() -> list[int]:
