@@ -29,7 +29,8 @@ def open_database(url: str):
     if isinstance(db.obj, PooledDatabase):
         db.obj.close_all()  # a new app in the same process (tests) starts a new pool
     if url.startswith("sqlite"):
-        database = connect(url, pragmas=SQLITE_PRAGMAS)  # opening a file is cheap
+        # Per request: sqlite3 refuses a connection handed between threads, as a pool would.
+        database = connect(url, pragmas=SQLITE_PRAGMAS)
     else:
         scheme, rest = url.split("://", 1)
         database = connect(

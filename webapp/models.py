@@ -49,16 +49,16 @@ class Organisation(BaseModel):
         partial index (submitters, admins) instead of every contact of the organisation."""
         today = today or clock.today()
         expert = Contact.expert_until.is_null(False) & (Contact.expert_until >= today)
-        submitter = (Contact.organisation == self.id) & Contact.active & Contact.submitter
 
         def count(condition):
-            return Contact.select(fn.COUNT(Contact.id)).where(condition)
+            mine = (Contact.organisation == self.id) & Contact.active
+            return Contact.select(fn.COUNT(Contact.id)).where(mine & condition)
 
         row = (
             Organisation.select(
-                count(submitter & ~expert).alias("in_use"),
-                count(submitter & expert).alias("experts"),
-                count((Contact.organisation == self.id) & Contact.active & Contact.admin).alias("admins"),
+                count(Contact.submitter & ~expert).alias("in_use"),
+                count(Contact.submitter & expert).alias("experts"),
+                count(Contact.admin).alias("admins"),
             )
             .where(Organisation.id == self.id)
             .dicts()

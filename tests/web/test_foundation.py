@@ -23,7 +23,7 @@ def test_readyz_checks_the_database(client):
     assert response.json["database"] == "ok"
 
 
-@pytest.mark.skipif(TEST_DB != "postgres", reason="SQLite opens its file per request")
+@pytest.mark.skipif(TEST_DB != "postgres", reason="SQLite opens its file per request (no pool)")
 def test_postgres_requests_share_pooled_connections(app, client):
     # A new server connection per request cost more than a page's queries (bench/load).
     backends = []
