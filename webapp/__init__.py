@@ -6,7 +6,7 @@ from flask import Flask, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from webapp import cli, security
+from webapp import cli, i18n, security
 from webapp import config as configuration
 from webapp.db import db, open_database
 
@@ -75,6 +75,7 @@ def _init_extensions(app):
     csrf.init_app(app)
     limiter.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
+    i18n.install(app)
     oidc.init_app(app)
     login_manager.init_app(app)
 

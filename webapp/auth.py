@@ -5,7 +5,6 @@ from urllib.parse import urlencode
 
 from authlib.integrations.base_client.errors import OAuthError
 from flask import Blueprint, current_app, redirect, render_template, request, session, url_for
-from flask_babel import gettext as _
 from flask_login import login_user
 from joserfc.errors import JoseError
 from requests.exceptions import RequestException
@@ -13,6 +12,7 @@ from requests.exceptions import RequestException
 from webapp import identity, oidc, sessions, tokens
 from webapp.access import public
 from webapp.extensions import csrf, limiter
+from webapp.i18n import gettext as _
 from webapp.redirects import safe_next
 
 log = logging.getLogger(__name__)

@@ -10,12 +10,11 @@ from collections import defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
 
-from flask_babel import gettext
 from peewee import IntegrityError
 
 from webapp import audit, clock, policy, roles
 from webapp.db import lock_organisation, write_transaction
-from webapp.i18n import explain
+from webapp.i18n import explain, gettext
 from webapp.models import Contact, ContactProfile, Course, CourseResult, SubmissionProfile
 
 PAGE_SIZE = 25

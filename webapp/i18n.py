@@ -1,11 +1,48 @@
-"""The reader's language for texts the rules build in Dutch (``policy.Message``)."""
+"""The reader's language: the request's catalogue, and texts the rules build in Dutch
+(``policy.Message``)."""
 
 from decimal import Decimal
 
 from babel.numbers import format_decimal
-from flask_babel import get_locale, gettext
+from babel.support import Translations
+from flask import g
+from flask_babel import get_locale, get_translations
 
 from webapp import policy
+
+
+def catalogue() -> Translations:
+    """The request's translations, found once per request.
+
+    Flask-Babel finds them anew for every string, a dozen context lookups each; a page of
+    contacts asks for hundreds of strings. Nothing here changes the locale mid-request.
+    """
+    try:
+        return g._catalogue
+    except AttributeError:
+        g._catalogue = get_translations()
+        return g._catalogue
+    except RuntimeError:  # no app context: Flask-Babel's untranslated catalogue
+        return get_translations()
+
+
+def gettext(string: str, **variables) -> str:
+    text = catalogue().ugettext(string)
+    return text % variables if variables else text
+
+
+def ngettext(singular: str, plural: str, num: int, **variables) -> str:
+    text = catalogue().ungettext(singular, plural, num)
+    return text % {"num": num, **variables}
+
+
+def install(app) -> None:
+    """Templates translate through the request's catalogue (``_``, ``ngettext``)."""
+    app.jinja_env.install_gettext_callables(
+        gettext=lambda string: catalogue().ugettext(string),
+        ngettext=lambda singular, plural, num: catalogue().ungettext(singular, plural, num),
+        newstyle=True,
+    )
 
 
 def translate(text):

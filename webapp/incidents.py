@@ -4,7 +4,6 @@ import math
 import re
 
 from flask import Blueprint, abort, flash, g, make_response, redirect, render_template, request, url_for
-from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from jinja2_fragments.flask import render_block
 from peewee import JOIN
@@ -15,6 +14,7 @@ from webapp.access import gate
 from webapp.db import db, write_transaction
 from webapp.extensions import limiter
 from webapp.htmx import is_htmx
+from webapp.i18n import gettext as _
 from webapp.incident_forms import PRIORITY_HELP, PRIORITY_LABELS, IncidentForm, ReactionForm
 from webapp.models import (
     INCIDENT_STATUSES,

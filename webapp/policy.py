@@ -490,6 +490,15 @@ def best_score(contact: Contact, course_code: str) -> Decimal | None:
     return max(scores) if scores else None
 
 
+# What course_status() answers, as the contacts table shows it.
+COURSE_STATUS_LABELS = {
+    "not_required": N_("niet vereist"),
+    "expert": N_("Expert"),
+    "passed": N_("gehaald"),
+    "not_passed": N_("nog niet gehaald"),
+}
+
+
 def course_status(
     contact: Contact, profile: Profile, today: date, settings: Settings = DEFAULT_SETTINGS
 ) -> str:

@@ -4,7 +4,6 @@ import re
 
 from flask import Blueprint, current_app, flash, g, redirect, render_template, url_for
 from flask_babel import format_decimal
-from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from werkzeug.datastructures import MultiDict
 from wtforms import StringField
@@ -13,6 +12,7 @@ from wtforms.validators import AnyOf, DataRequired, ValidationError
 from webapp import access, drafts, policy, quota, rate_limits
 from webapp.access import gate
 from webapp.extensions import limiter
+from webapp.i18n import gettext as _
 from webapp.incident_forms import PortalForm
 from webapp.models import CallbackRequest
 from webapp.text_input import CharacterCount, NoControlCharacters, strip

@@ -1,10 +1,13 @@
 """What every template may use: the HTMX source, role labels, Dutch dates and numbers."""
 
+from datetime import datetime
+
+from babel.dates import format_date, format_datetime
 from flask import current_app, g
-from flask_babel import format_date, format_datetime, get_locale, gettext
+from flask_babel import get_locale
 from flask_login import current_user
 
-from webapp import i18n, policy
+from webapp import clock, i18n, policy
 from webapp.policy import N_
 
 HTMX_VERSION = "2.0.4"
@@ -31,7 +34,7 @@ def nav_links() -> list[tuple[str, str]]:
     """The menu for the signed-in contact, limited to features this app has."""
     contact = current_user
     return [
-        (endpoint, gettext(label))
+        (endpoint, i18n.gettext(label))
         for endpoint, label, shown in NAV
         if endpoint in current_app.view_functions and shown(contact)
     ]
@@ -44,15 +47,28 @@ def template_globals() -> dict:
         "get_locale": get_locale,
         "ROLE_LABELS": policy.ROLE_LABELS,
         "ROLES": policy.ROLES,
+        "COURSE_STATUS_LABELS": policy.COURSE_STATUS_LABELS,
         "current_actor": lambda: g.get("actor"),
         "format_score": i18n.format_score,
     }
 
 
+def local_date(value) -> str:
+    """A date, or a stored (naive UTC) datetime as its day in Amsterdam: 4 maart 2026."""
+    if not value:
+        return ""
+    day = clock.local(value) if isinstance(value, datetime) else value
+    return format_date(day, "d MMMM y", locale=get_locale())
+
+
+def local_datetime(value) -> str:
+    """A stored (naive UTC) datetime in Amsterdam: 4 maart 2026 14:05."""
+    return format_datetime(clock.local(value), "d MMMM y HH:mm", locale=get_locale()) if value else ""
+
+
 def template_filters() -> dict:
     return {
         "translate": i18n.translate,  # a policy.Message in the reader's language
-        # Stored values are naive UTC; Flask-Babel shows them in Europe/Amsterdam.
-        "local_datetime": lambda value: format_datetime(value, "d MMMM y HH:mm") if value else "",
-        "local_date": lambda value: format_date(value, "d MMMM y") if value else "",
+        "local_datetime": local_datetime,
+        "local_date": local_date,
     }
