@@ -15,7 +15,7 @@ from jinja2_fragments.flask import render_block
 
 from webapp import clock, drafts, policy, tokens
 from webapp.htmx import is_htmx
-from webapp.models import Contact
+from webapp.models import AdminNames, Contact
 
 
 def settings() -> policy.Settings:
@@ -42,8 +42,8 @@ class Actor:
         return clock.today()
 
     @cached_property
-    def admin_names(self) -> tuple[str, ...]:
-        return self.contact.organisation.admin_names()
+    def admin_names(self) -> AdminNames:
+        return AdminNames(self.contact.organisation_id)
 
     @property
     def organisation(self):

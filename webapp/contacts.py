@@ -1,14 +1,14 @@
 """Mijn contactpersonen: admins manage contacts and toggle roles inline (DESIGN §5)."""
 
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
-from flask_babel import gettext as _
 from jinja2_fragments.flask import render_block
 
 from webapp import access, access_requests, clock, directory, policy, roles
 from webapp.access import gate
 from webapp.contact_forms import AccessRequestForm, ContactForm
 from webapp.htmx import is_htmx
-from webapp.models import AuditEntry, Contact
+from webapp.i18n import gettext as _
+from webapp.models import AuditEntry, Contact, Organisation
 from webapp.policy import N_
 
 bp = Blueprint("contacts", __name__, url_prefix="/contacts")
@@ -47,7 +47,7 @@ def _fragment_wanted() -> bool:
 
 def _summary():
     """The counter "in gebruik x van max" and the single-admin warning."""
-    counts = g.actor.organisation.counts(clock.today())
+    counts = Organisation.counts_for(g.actor.contact.organisation_id, clock.today())
     return {"counts": counts, "single_admin": policy.single_admin_warning(counts)}
 
 

@@ -10,7 +10,7 @@ from dataclasses import replace
 
 from webapp import audit, clock, policy
 from webapp.db import lock_organisation, write_transaction
-from webapp.models import Contact
+from webapp.models import AdminNames, Contact, Organisation
 from webapp.sessions import end_sessions
 
 # refuse() answers a not_found decision with a bare 404, so it needs no text.
@@ -62,7 +62,7 @@ def apply_active(actor: Contact, target: Contact, active: bool) -> policy.Decisi
     elif target.organisation_id != actor.organisation_id:
         decision = NOT_FOUND
     else:
-        decision = policy.may_manage_contacts(actor.facts(), actor.organisation.admin_names())
+        decision = policy.may_manage_contacts(actor.facts(), AdminNames(actor.organisation_id))
     if not decision:
         return decision
     Contact.update(active=active).where(Contact.id == target.id).execute()
@@ -74,14 +74,13 @@ def apply_active(actor: Contact, target: Contact, active: bool) -> policy.Decisi
 
 
 def _decide(actor: Contact, target: policy.Contact, role: str, grant: bool) -> policy.Decision:
-    organisation = actor.organisation
     today = clock.today()
     return policy.may_change_role(
         actor.facts(),
         target,
         role,
         grant,
-        organisation.counts(today),
+        Organisation.counts_for(actor.organisation_id, today),
         today,
-        admin_names=organisation.admin_names(),
+        admin_names=AdminNames(actor.organisation_id),
     )
