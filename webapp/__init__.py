@@ -68,7 +68,7 @@ def create_app(test_config: dict | None = None) -> Flask:
 def _init_extensions(app):
     from webapp import oidc
     from webapp.extensions import babel, csrf, limiter, login_manager, select_locale
-    from webapp.models import Contact
+    from webapp.models import Contact, Organisation
     from webapp.sessions import DatabaseSessionInterface
 
     app.session_interface = DatabaseSessionInterface()
@@ -81,7 +81,13 @@ def _init_extensions(app):
 
     @login_manager.user_loader
     def load_contact(contact_id):
-        return Contact.get_or_none((Contact.id == int(contact_id)) & Contact.active)
+        # With the organisation: most pages name it or read its maximum.
+        return (
+            Contact.select(Contact, Organisation)
+            .join(Organisation)
+            .where((Contact.id == int(contact_id)) & Contact.active)
+            .get_or_none()
+        )
 
     from webapp import views_support
 
