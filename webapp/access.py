@@ -15,7 +15,7 @@ from jinja2_fragments.flask import render_block
 
 from webapp import clock, drafts, policy, tokens
 from webapp.htmx import is_htmx
-from webapp.models import AdminNames, Contact
+from webapp.models import Contact, Deferred, admin_names
 
 
 def settings() -> policy.Settings:
@@ -42,8 +42,8 @@ class Actor:
         return clock.today()
 
     @cached_property
-    def admin_names(self) -> AdminNames:
-        return AdminNames(self.contact.organisation_id)
+    def admin_names(self) -> Deferred:
+        return admin_names(self.contact.organisation_id)
 
     @property
     def organisation(self):

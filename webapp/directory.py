@@ -72,13 +72,7 @@ def rows_for(contacts: list[Contact], settings: policy.Settings) -> list[Row]:
         profiles[link.contact_id].append(link.profile.facts())
     attempts = defaultdict(list)
     for result in CourseResult.select(CourseResult, Course).join(Course).where(CourseResult.contact.in_(ids)):
-        attempts[result.contact_id].append(
-            policy.Attempt(
-                course_code=result.course.code,
-                score=result.score,
-                completed_at=clock.aware(result.completed_at) if result.completed_at else None,
-            )
-        )
+        attempts[result.contact_id].append(result.facts())
     today = clock.today()
     rows = []
     for contact in contacts:

@@ -75,30 +75,39 @@ class Organisation(BaseModel):
         return Organisation.counts_for(self.id, today)
 
 
-class AdminNames(Sequence):
-    """An organisation's active administrators by name, for the refusals that name them.
+class Deferred(Sequence):
+    """A tuple read from the database on first use.
 
-    Most requests are allowed and never word a refusal, so the query waits for the first
-    read.
+    The rules look at a contact's profiles and course results, and name the admins, only
+    on some paths (a submitter's check, a refusal); most requests never read them.
     """
 
-    def __init__(self, organisation_id: int):
-        self.organisation_id = organisation_id
+    def __init__(self, query, convert):
+        self._query = query
+        self._convert = convert
 
     @cached_property
-    def _names(self) -> tuple[str, ...]:
-        query = (
-            Contact.select(Contact.name)
-            .where((Contact.organisation == self.organisation_id) & Contact.active & Contact.admin)
-            .order_by(Contact.name)
-        )
-        return tuple(c.name for c in query)
+    def _items(self) -> tuple:
+        return tuple(self._convert(row) for row in self._query)
 
     def __getitem__(self, index):
-        return self._names[index]
+        return self._items[index]
 
     def __len__(self) -> int:
-        return len(self._names)
+        return len(self._items)
+
+    def __eq__(self, other) -> bool:
+        return isinstance(other, Sequence) and tuple(self) == tuple(other)
+
+
+def admin_names(organisation_id: int) -> Deferred:
+    """The organisation's active administrators by name, for the refusals that name them."""
+    query = (
+        Contact.select(Contact.name)
+        .where((Contact.organisation == organisation_id) & Contact.active & Contact.admin)
+        .order_by(Contact.name)
+    )
+    return Deferred(query, lambda contact: contact.name)
 
 
 class Course(BaseModel):
@@ -136,7 +145,8 @@ class Contact(UserMixin, BaseModel):
         indexes = ((("organisation", "email"), True), (("organisation", "name"), False))
 
     def facts(self) -> policy.Contact:
-        """This contact as the rules module sees it (two queries: profiles, attempts)."""
+        """This contact as the rules module sees it; profiles and course results are read
+        (one query each) when a rule first asks for them."""
         profiles = (
             SubmissionProfile.select(SubmissionProfile, Course)
             .join(ContactProfile)
@@ -158,15 +168,8 @@ class Contact(UserMixin, BaseModel):
             viewer=self.viewer,
             admin=self.admin,
             expert_until=self.expert_until,
-            profiles=tuple(p.facts() for p in profiles),
-            attempts=tuple(
-                policy.Attempt(
-                    course_code=a.course.code,
-                    score=a.score,
-                    completed_at=clock.aware(a.completed_at) if a.completed_at else None,
-                )
-                for a in attempts
-            ),
+            profiles=Deferred(profiles, SubmissionProfile.facts),
+            attempts=Deferred(attempts, CourseResult.facts),
         )
 
     @property
@@ -192,6 +195,10 @@ class CourseResult(BaseModel):
 
     class Meta:
         indexes = ((("contact", "course", "completed_at"), True),)
+
+    def facts(self) -> policy.Attempt:
+        completed_at = clock.aware(self.completed_at) if self.completed_at else None
+        return policy.Attempt(course_code=self.course.code, score=self.score, completed_at=completed_at)
 
 
 class Incident(BaseModel):

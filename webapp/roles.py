@@ -10,7 +10,7 @@ from dataclasses import replace
 
 from webapp import audit, clock, policy
 from webapp.db import lock_organisation, write_transaction
-from webapp.models import AdminNames, Contact, Organisation
+from webapp.models import Contact, Organisation, admin_names
 from webapp.sessions import end_sessions
 
 # refuse() answers a not_found decision with a bare 404, so it needs no text.
@@ -62,7 +62,7 @@ def apply_active(actor: Contact, target: Contact, active: bool) -> policy.Decisi
     elif target.organisation_id != actor.organisation_id:
         decision = NOT_FOUND
     else:
-        decision = policy.may_manage_contacts(actor.facts(), AdminNames(actor.organisation_id))
+        decision = policy.may_manage_contacts(actor.facts(), admin_names(actor.organisation_id))
     if not decision:
         return decision
     Contact.update(active=active).where(Contact.id == target.id).execute()
@@ -82,5 +82,5 @@ def _decide(actor: Contact, target: policy.Contact, role: str, grant: bool) -> p
         grant,
         Organisation.counts_for(actor.organisation_id, today),
         today,
-        admin_names=AdminNames(actor.organisation_id),
+        admin_names=admin_names(actor.organisation_id),
     )

@@ -144,9 +144,10 @@ def test_search_and_pagination_stay_within_constant_queries(anna, monkeypatch):
     assert page.count('<tr id="contact-') == 25
     assert "Pagina 2 van 3" in page
     assert full == small  # contacts, profiles and course results in bulk, never per row
-    # Session, contact, its profiles and results, the count, the page, the page's profiles and
-    # results, the organisation's counts. Not the admins' names: only a refusal needs them.
-    assert full == 9
+    # Session, signed-in contact with organisation, the count, the page, the page's profiles
+    # and results, the organisation's counts. Not the admin's own profiles and results, nor
+    # the admins' names: no rule for this page reads them.
+    assert full == 7
     _, page = queries("/contacts?q=medewerker 005")
     assert page.count('<tr id="contact-') == 10
     assert "<html" not in page  # the list fragment only
