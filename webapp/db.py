@@ -40,6 +40,12 @@ def open_database(url: str):
     return database
 
 
+def execute_named(sql: str, params: dict):
+    """Run SQL whose parameters are written ``{name}``, in this database's placeholder style."""
+    style = ":{}" if is_sqlite() else "%({})s"
+    return db.execute_sql(sql.format(**{name: style.format(name) for name in params}), params)
+
+
 def is_sqlite() -> bool:
     return isinstance(db.obj, SqliteDatabase)
 

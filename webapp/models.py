@@ -16,11 +16,10 @@ from peewee import (
     IntegerField,
     Model,
     TextField,
-    fn,
 )
 
 from webapp import clock, policy
-from webapp.db import db
+from webapp.db import db, execute_named, is_sqlite
 
 INCIDENT_STATUSES = ("nieuw", "in_behandeling", "wacht_op_klant", "opgelost", "gesloten")
 PRIORITIES = ("laag", "normaal", "hoog", "kritiek")
@@ -30,6 +29,21 @@ class BaseModel(Model):
     class Meta:
         database = db
         legacy_table_names = False
+
+
+# Rule 2 in SQL over the contact table: an active submitter who is not a certified expert
+# on {today} counts towards the maximum. Organisation.counts_for and the nightly
+# recalculation (webapp.quota) both use it; the partial index contact_quota_in_use serves it.
+COUNTS_TOWARDS_MAXIMUM = "active AND submitter AND (expert_until IS NULL OR expert_until < {today})"
+
+COUNTS = f"""
+SELECT o.max_submitters,
+  (SELECT COUNT(*) FROM contact WHERE organisation_id = o.id AND {COUNTS_TOWARDS_MAXIMUM}),
+  (SELECT COUNT(*) FROM contact WHERE organisation_id = o.id AND active AND submitter
+     AND expert_until >= {{today}}),
+  (SELECT COUNT(*) FROM contact WHERE organisation_id = o.id AND active AND admin)
+FROM organisation o WHERE o.id = {{organisation}}
+"""
 
 
 class Organisation(BaseModel):
@@ -50,26 +64,15 @@ class Organisation(BaseModel):
     @staticmethod
     def counts_for(organisation_id: int, today=None) -> policy.OrgCounts:
         """The numbers rule 2 needs, with the maximum, in one query. Each count reads a small
-        partial index (submitters, admins) instead of every contact of the organisation."""
+        partial index (submitters, admins) instead of every contact of the organisation.
+
+        Plain SQL: it runs on nearly every page, and peewee took a millisecond to build it,
+        seventy times what SQLite takes to answer it.
+        """
         today = today or clock.today()
-        expert = Contact.expert_until.is_null(False) & (Contact.expert_until >= today)
-
-        def count(condition):
-            mine = (Contact.organisation == organisation_id) & Contact.active
-            return Contact.select(fn.COUNT(Contact.id)).where(mine & condition)
-
-        row = (
-            Organisation.select(
-                Organisation.max_submitters,
-                count(Contact.submitter & ~expert).alias("in_use"),
-                count(Contact.submitter & expert).alias("experts"),
-                count(Contact.admin).alias("admins"),
-            )
-            .where(Organisation.id == organisation_id)
-            .dicts()
-            .get()
-        )
-        return policy.OrgCounts(**row)
+        params = {"organisation": organisation_id, "today": today.isoformat() if is_sqlite() else today}
+        max_submitters, in_use, experts, admins = execute_named(COUNTS, params).fetchone()
+        return policy.OrgCounts(max_submitters, in_use, experts, admins)
 
     def counts(self, today=None) -> policy.OrgCounts:
         return Organisation.counts_for(self.id, today)

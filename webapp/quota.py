@@ -43,8 +43,8 @@ from flask import current_app
 from flask.cli import with_appcontext
 
 from webapp import clock, policy
-from webapp.db import db, is_sqlite, write_transaction
-from webapp.models import Contact, Organisation, QuotaRun
+from webapp.db import db, execute_named, is_sqlite, write_transaction
+from webapp.models import COUNTS_TOWARDS_MAXIMUM, Contact, Organisation, QuotaRun
 
 log = logging.getLogger(__name__)
 
@@ -149,9 +149,7 @@ class _Statements:
     def execute(self, sql: str):
         for token, fragment in self.fragments.items():
             sql = sql.replace(token, fragment)
-        style = ":{}" if is_sqlite() else "%({})s"
-        sql = sql.format(**{name: style.format(name) for name in self.params})
-        return db.execute_sql(sql, self.params)
+        return execute_named(sql, self.params)
 
 
 def _case(head: str, branches: list[tuple[str, str]], default: str) -> str:
@@ -162,7 +160,7 @@ IN_USE = f"""
 INSERT INTO quota_in_use (organisation_id, n)
 SELECT organisation_id, COUNT(*)
 FROM {CONTACT}
-WHERE active AND submitter AND (expert_until IS NULL OR expert_until < {{today}})
+WHERE {COUNTS_TOWARDS_MAXIMUM}
 GROUP BY organisation_id
 """
 
