@@ -43,9 +43,10 @@ STATUS_LABELS = {
 
 @bp.context_processor
 def labels():
+    # Translated once per page rather than on every row of the list.
     return {
-        "STATUS_LABELS": STATUS_LABELS,
-        "PRIORITY_LABELS": PRIORITY_LABELS,
+        "STATUS_LABELS": {status: str(label) for status, label in STATUS_LABELS.items()},
+        "PRIORITY_LABELS": {priority: str(label) for priority, label in PRIORITY_LABELS.items()},
         "PRIORITY_HELP": PRIORITY_HELP,
     }
 
