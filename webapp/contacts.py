@@ -30,6 +30,15 @@ AUDIT_KINDS = {
 ROW_REFUSALS = {"maximum_reached", "last_admin", "target_inactive"}
 
 
+@bp.context_processor
+def row_labels():
+    # Every row of the table shows them: translated once per page, not on every row.
+    return {
+        "role_names": {role: _(label) for role, label in policy.ROLE_LABELS.items()},
+        "course_statuses": {status: _(label) for status, label in policy.COURSE_STATUS_LABELS.items()},
+    }
+
+
 def get_contact(contact_id: int) -> Contact:
     """A contact of the signed-in admin's organisation; anyone else's answers 404."""
     contact = Contact.get_or_none(

@@ -47,7 +47,6 @@ def template_globals() -> dict:
         "get_locale": get_locale,
         "ROLE_LABELS": policy.ROLE_LABELS,
         "ROLES": policy.ROLES,
-        "COURSE_STATUS_LABELS": policy.COURSE_STATUS_LABELS,
         "current_actor": lambda: g.get("actor"),
         "format_score": i18n.format_score,
     }
