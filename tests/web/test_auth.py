@@ -274,3 +274,12 @@ def test_the_sign_in_callback_is_rate_limited_per_address(make_app):
     # Another address is not held up by the first one's attempts.
     other = client.get("/auth/callback?error=access_denied", environ_base={"REMOTE_ADDR": "192.0.2.7"})
     assert other.status_code == 400
+
+
+def test_a_contact_made_inactive_behind_the_portal_is_no_longer_signed_in(client, login):
+    carla = login(client, "carla.cursus")
+    assert client.get("/incidents").status_code == 200
+    Contact.update(active=False).where(Contact.id == carla.id).execute()  # e.g. an import
+    response = client.get("/incidents")
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/login?next=%2Fincidents"
