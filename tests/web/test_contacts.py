@@ -156,6 +156,17 @@ def test_search_and_pagination_stay_within_constant_queries(anna, monkeypatch):
 # --- inline toggles --------------------------------------------------------------------
 
 
+def test_the_row_links_to_the_contact_and_its_checkboxes_post_where_they_say(anna):
+    gijs = contact_named("gijs.geen")
+    row = row_of(anna.get("/contacts").get_data(as_text=True), "gijs.geen")
+    link = re.search(r'<a href="([^"]+)">Gijs de Boer</a>', row).group(1)
+    assert "gijs.geen@" in anna.get(link).get_data(as_text=True)
+    target = re.search(r'id="role-\d+-viewer"[^>]*hx-post="([^"]+)"', row).group(1)
+    assert target == f"/contacts/{gijs.id}/roles/viewer"
+    assert anna.post(target, data={"grant": "1"}, headers=HTMX).status_code == 200
+    assert Contact.get_by_id(gijs.id).viewer
+
+
 def test_granting_over_the_maximum_is_refused_next_to_the_checkbox(anna):
     response = toggle(anna, "gijs.geen", "submitter", True)
     row = response.get_data(as_text=True)

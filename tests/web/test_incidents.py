@@ -147,6 +147,16 @@ def test_search_finds_by_number_and_a_miss_says_so(client, login):
     assert "Geen incidenten gevonden" in page
 
 
+def test_each_number_in_the_list_links_to_its_incident(client, login):
+    login(client, "anna.admin")
+    page = client.get("/incidents").get_data(as_text=True)
+    links = re.findall(r'<a href="([^"]+)">(\d{4}-\d{6})</a>', page)
+    assert len(links) == len(_rows(page)) > 1
+    for href, number in links:
+        assert href == f"/incidents/{number}"
+        assert f'<h1><span class="number">{number}</span>' in client.get(href).get_data(as_text=True)
+
+
 @pytest.mark.parametrize("term", ["%", "_", "\x00", "'; DROP TABLE incident; --", "é" * 500])
 def test_odd_search_terms_are_harmless(client, login, term):
     login(client, "anna.admin")
