@@ -68,7 +68,7 @@ def create_app(test_config: dict | None = None) -> Flask:
 def _init_extensions(app):
     from webapp import oidc
     from webapp.extensions import babel, csrf, limiter, login_manager, select_locale
-    from webapp.models import Contact, Organisation
+    from webapp.models import Contact
     from webapp.sessions import DatabaseSessionInterface
 
     app.session_interface = DatabaseSessionInterface()
@@ -81,13 +81,7 @@ def _init_extensions(app):
 
     @login_manager.user_loader
     def load_contact(contact_id):
-        # With the organisation: most pages name it or read its maximum.
-        return (
-            Contact.select(Contact, Organisation)
-            .join(Organisation)
-            .where((Contact.id == int(contact_id)) & Contact.active)
-            .get_or_none()
-        )
+        return Contact.signed_in(int(contact_id))
 
     from webapp import views_support
 

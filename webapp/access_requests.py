@@ -5,7 +5,7 @@ the request approved, so it obeys the maximum like any other grant.
 """
 
 from webapp import clock, policy, roles
-from webapp.db import lock_organisation, write_transaction
+from webapp.db import Prepared, lock_organisation, slot, write_transaction
 from webapp.models import AccessRequest, Contact
 
 REASON_MAX_LENGTH = 500
@@ -28,11 +28,22 @@ def requestable_roles(decision: policy.Decision | None, contact: Contact | None)
     return tuple(r for r in wanted if not getattr(contact, r))
 
 
+_PENDING_ROLES = Prepared(
+    lambda: AccessRequest.select(AccessRequest.role)
+    .where(AccessRequest.contact == slot("contact", AccessRequest.contact))
+    .where(AccessRequest.status == "pending")
+)
+_PENDING_FOR = Prepared(
+    lambda: AccessRequest.select(AccessRequest, Contact)
+    .join(Contact, on=(AccessRequest.contact == Contact.id))
+    .where(Contact.organisation == slot("organisation", Contact.organisation))
+    .where(AccessRequest.status == "pending")
+    .order_by(AccessRequest.created_at, AccessRequest.id)
+)
+
+
 def pending_roles(contact: Contact) -> set[str]:
-    query = AccessRequest.select(AccessRequest.role).where(
-        (AccessRequest.contact == contact) & (AccessRequest.status == "pending")
-    )
-    return {r.role for r in query}
+    return {r.role for r in _PENDING_ROLES.rows(contact=contact)}
 
 
 def submit(contact: Contact, role: str, reason: str) -> AccessRequest:
@@ -52,13 +63,7 @@ def submit(contact: Contact, role: str, reason: str) -> AccessRequest:
 
 def pending_for(organisation) -> list[AccessRequest]:
     """The organisation's pending requests, oldest first, with their contacts (one query)."""
-    query = (
-        AccessRequest.select(AccessRequest, Contact)
-        .join(Contact, on=(AccessRequest.contact == Contact.id))
-        .where((Contact.organisation == organisation) & (AccessRequest.status == "pending"))
-        .order_by(AccessRequest.created_at, AccessRequest.id)
-    )
-    return list(query)
+    return list(_PENDING_FOR.rows(organisation=organisation))
 
 
 def get_request(organisation, request_id: int) -> AccessRequest | None:

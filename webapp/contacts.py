@@ -41,10 +41,8 @@ def row_labels():
 
 def get_contact(contact_id: int) -> Contact:
     """A contact of the signed-in admin's organisation; anyone else's answers 404."""
-    contact = Contact.get_or_none(
-        (Contact.id == contact_id) & (Contact.organisation == g.actor.contact.organisation_id)
-    )
-    if contact is None:
+    contact = Contact.by_id(contact_id)
+    if contact is None or contact.organisation_id != g.actor.contact.organisation_id:
         abort(404)
     return contact
 

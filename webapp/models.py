@@ -19,7 +19,7 @@ from peewee import (
 )
 
 from webapp import clock, policy
-from webapp.db import db, execute_named, is_sqlite
+from webapp.db import Prepared, db, execute_named, is_sqlite, slot
 
 INCIDENT_STATUSES = ("nieuw", "in_behandeling", "wacht_op_klant", "opgelost", "gesloten")
 PRIORITIES = ("laag", "normaal", "hoog", "kritiek")
@@ -79,19 +79,19 @@ class Organisation(BaseModel):
 
 
 class Deferred(Sequence):
-    """A tuple read from the database on first use.
+    """A tuple read from the database on first use: ``query`` (a ``Prepared``) run with
+    ``values``, each row passed through ``convert``.
 
     The rules look at a contact's profiles and course results, and name the admins, only
     on some paths (a submitter's check, a refusal); most requests never read them.
     """
 
-    def __init__(self, query, convert):
-        self._query = query
-        self._convert = convert
+    def __init__(self, query: Prepared, convert, **values):
+        self._query, self._convert, self._values = query, convert, values
 
     @cached_property
     def _items(self) -> tuple:
-        return tuple(self._convert(row) for row in self._query)
+        return tuple(self._convert(row) for row in self._query.rows(**self._values))
 
     def __getitem__(self, index):
         return self._items[index]
@@ -105,12 +105,7 @@ class Deferred(Sequence):
 
 def admin_names(organisation_id: int) -> Deferred:
     """The organisation's active administrators by name, for the refusals that name them."""
-    query = (
-        Contact.select(Contact.name)
-        .where((Contact.organisation == organisation_id) & Contact.active & Contact.admin)
-        .order_by(Contact.name)
-    )
-    return Deferred(query, lambda contact: contact.name)
+    return Deferred(_ADMIN_NAMES, lambda contact: contact.name, organisation=organisation_id)
 
 
 class Course(BaseModel):
@@ -150,17 +145,6 @@ class Contact(UserMixin, BaseModel):
     def facts(self) -> policy.Contact:
         """This contact as the rules module sees it; profiles and course results are read
         (one query each) when a rule first asks for them."""
-        profiles = (
-            SubmissionProfile.select(SubmissionProfile, Course)
-            .join(ContactProfile)
-            .switch(SubmissionProfile)
-            .join(Course)
-            .where(ContactProfile.contact == self)
-            .order_by(SubmissionProfile.name)
-        )
-        attempts = (
-            CourseResult.select(CourseResult, Course).join(Course).where(CourseResult.contact == self)
-        )
         return policy.Contact(
             id=self.id,
             organisation_id=self.organisation_id,
@@ -171,9 +155,19 @@ class Contact(UserMixin, BaseModel):
             viewer=self.viewer,
             admin=self.admin,
             expert_until=self.expert_until,
-            profiles=Deferred(profiles, SubmissionProfile.facts),
-            attempts=Deferred(attempts, CourseResult.facts),
+            profiles=Deferred(_PROFILES, SubmissionProfile.facts, contact=self.id),
+            attempts=Deferred(_ATTEMPTS, CourseResult.facts, contact=self.id),
         )
+
+    @staticmethod
+    def by_id(contact_id: int) -> "Contact | None":
+        return _BY_ID.first(id=contact_id)
+
+    @staticmethod
+    def signed_in(contact_id: int) -> "Contact | None":
+        """The active contact with this id, with its organisation: most pages name it or
+        read its maximum."""
+        return _SIGNED_IN.first(id=contact_id)
 
     @property
     def roles(self) -> tuple[str, ...]:
@@ -336,3 +330,31 @@ TABLES = [
     AccessRequest,
     WebSession,
 ]
+
+
+# Queries most requests run, built once (see db.Prepared).
+_ADMIN_NAMES = Prepared(
+    lambda: Contact.select(Contact.name)
+    .where((Contact.organisation == slot("organisation", Contact.organisation)) & Contact.active)
+    .where(Contact.admin)
+    .order_by(Contact.name)
+)
+_PROFILES = Prepared(
+    lambda: SubmissionProfile.select(SubmissionProfile, Course)
+    .join(ContactProfile)
+    .switch(SubmissionProfile)
+    .join(Course)
+    .where(ContactProfile.contact == slot("contact", ContactProfile.contact))
+    .order_by(SubmissionProfile.name)
+)
+_ATTEMPTS = Prepared(
+    lambda: CourseResult.select(CourseResult, Course)
+    .join(Course)
+    .where(CourseResult.contact == slot("contact", CourseResult.contact))
+)
+_BY_ID = Prepared(lambda: Contact.select().where(Contact.id == slot("id", Contact.id)))
+_SIGNED_IN = Prepared(
+    lambda: Contact.select(Contact, Organisation)
+    .join(Organisation)
+    .where((Contact.id == slot("id", Contact.id)) & Contact.active)
+)

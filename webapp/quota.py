@@ -43,7 +43,7 @@ from flask import current_app
 from flask.cli import with_appcontext
 
 from webapp import clock, policy
-from webapp.db import db, execute_named, is_sqlite, write_transaction
+from webapp.db import Prepared, db, execute_named, is_sqlite, write_transaction
 from webapp.models import COUNTS_TOWARDS_MAXIMUM, Contact, Organisation, QuotaRun
 
 log = logging.getLogger(__name__)
@@ -287,9 +287,14 @@ def _apply(statement: _Statements) -> None:
     statement.execute(APPLY)
 
 
+_LAST_RUN = Prepared(
+    lambda: QuotaRun.select().where(QuotaRun.outcome == "ok").order_by(QuotaRun.started_at.desc()).limit(1)
+)
+
+
 def last_run() -> QuotaRun | None:
     """The latest successful recalculation: when every maximum was last computed."""
-    return QuotaRun.select().where(QuotaRun.outcome == "ok").order_by(QuotaRun.started_at.desc()).first()
+    return _LAST_RUN.first()
 
 
 def _finish(run: QuotaRun, outcome: Outcome) -> None:

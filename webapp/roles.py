@@ -21,7 +21,7 @@ def change_role(actor: Contact, target_id: int, role: str, grant: bool):
     """Grant or revoke ``role``; return ``(decision, target)`` with ``target`` as it is now."""
     with write_transaction():
         lock_organisation(actor.organisation_id)
-        target = Contact.get_or_none(Contact.id == target_id)
+        target = Contact.by_id(target_id)
         if target is None:
             return NOT_FOUND, None
         return apply_role(actor, target, role, grant), target
@@ -32,7 +32,7 @@ def apply_role(actor: Contact, target: Contact, role: str, grant: bool) -> polic
 
     Call inside ``write_transaction()`` after ``lock_organisation``.
     """
-    actor = Contact.get_by_id(actor.id)  # the actor's own roles may have changed meanwhile
+    actor = Contact.by_id(actor.id)  # the actor's own roles may have changed meanwhile
     decision = _decide(actor, target.facts(), role, grant)
     if not decision:
         return decision
@@ -53,7 +53,7 @@ def apply_active(actor: Contact, target: Contact, active: bool) -> policy.Decisi
     """
     if target.active == active:
         return policy.Decision.allow()
-    actor = Contact.get_by_id(actor.id)
+    actor = Contact.by_id(actor.id)
     facts = target.facts()
     if not active and target.admin:
         decision = _decide(actor, facts, "admin", False)

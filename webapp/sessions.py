@@ -9,10 +9,17 @@ from flask.sessions import SessionInterface, SessionMixin
 from werkzeug.datastructures import CallbackDict
 
 from webapp import clock
-from webapp.db import db
+from webapp.db import Prepared, db, slot
 from webapp.models import WebSession
 
 TOUCH_EVERY = timedelta(seconds=60)  # sliding expiry without a write on every request
+
+_LIVE_SESSION = Prepared(
+    lambda: WebSession.select().where(
+        (WebSession.key_hash == slot("key_hash", WebSession.key_hash))
+        & (WebSession.expires_at > slot("now", WebSession.expires_at))
+    )
+)
 
 
 def key_hash(key: str) -> str:
@@ -55,9 +62,7 @@ class DatabaseSessionInterface(SessionInterface):
         if not key:
             return ServerSession()
         db.connect(reuse_if_open=True)
-        row = WebSession.get_or_none(
-            (WebSession.key_hash == key_hash(key)) & (WebSession.expires_at > clock.now())
-        )
+        row = _LIVE_SESSION.first(key_hash=key_hash(key), now=clock.now())
         if row is None:
             return ServerSession()
         return ServerSession(json.loads(row.data), key=key, row=row)

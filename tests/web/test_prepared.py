@@ -1,0 +1,64 @@
+"""db.Prepared: a query's SQL built once, then run with new values, on either database."""
+
+from datetime import timedelta
+
+from tests.conftest import contact_named
+from webapp import clock
+from webapp.db import Prepared, db, slot
+from webapp.models import Contact, WebSession
+
+
+def test_each_run_binds_its_own_values(seeded):
+    with seeded.app_context():
+        anna, gijs = contact_named("anna.admin"), contact_named("gijs.geen")
+        assert Contact.by_id(anna.id).name == "Anna de Vries"
+        assert Contact.by_id(gijs.id).name == "Gijs de Boer"
+        assert Contact.by_id(-1) is None
+
+
+def test_the_sql_is_built_once_per_database(seeded):
+    built = []
+
+    def build():
+        built.append(1)
+        return Contact.select(Contact.name).where(Contact.email == slot("email", Contact.email))
+
+    by_email = Prepared(build)
+    with seeded.app_context():
+        emails = ("anna.admin@korenschoof.example", "gijs.geen@korenschoof.example")
+        names = [by_email.first(email=e).name for e in emails]
+        assert by_email.first(email="nobody@example.org") is None
+    assert names == ["Anna de Vries", "Gijs de Boer"]
+    assert len(built) == 1
+
+
+def test_values_are_converted_by_their_field_as_peewee_would(seeded):
+    # A foreign key takes the model itself, as in a peewee query; the database gets its id.
+    sessions_of = Prepared(
+        lambda: WebSession.select().where(WebSession.contact == slot("contact", WebSession.contact))
+    )
+    with seeded.app_context():
+        anna = contact_named("anna.admin")
+        WebSession.create(key_hash="k", contact=anna, expires_at=clock.now() + timedelta(hours=1))
+        assert [s.key_hash for s in sessions_of.rows(contact=anna)] == ["k"]
+        assert [s.key_hash for s in sessions_of.rows(contact=anna.id)] == ["k"]
+
+
+def test_joined_models_come_back_with_the_row(seeded):
+    with seeded.app_context():
+        anna = contact_named("anna.admin")
+        queries = []
+        original = db.obj.execute_sql
+
+        def counting(sql, *args, **kwargs):
+            queries.append(sql)
+            return original(sql, *args, **kwargs)
+
+        db.obj.execute_sql = counting
+        try:
+            signed_in = Contact.signed_in(anna.id)
+            organisation = signed_in.organisation.name
+        finally:
+            db.obj.execute_sql = original
+        assert organisation == "Bakkerij De Korenschoof B.V."
+        assert len(queries) == 1
