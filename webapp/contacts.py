@@ -87,7 +87,7 @@ def toggle_role(contact_id: int, role: str):
 
 def _row_with_summary(contact: Contact, refusal=None, role=None) -> str:
     """The re-rendered row, and the counter out of band (it may have changed)."""
-    row = directory.rows_for([contact], access.settings())[0]
+    row = directory.row_for(contact, access.settings())
     html = render_template("contacts/_row.html", row=row, refusal=refusal, refused_role=role)
     return html + render_template("contacts/_summary.html", oob=True, **_summary())
 
@@ -95,7 +95,7 @@ def _row_with_summary(contact: Contact, refusal=None, role=None) -> str:
 @bp.get("/<int:contact_id>")
 @gate("manage_contacts")
 def detail(contact_id: int):
-    row = directory.rows_for([get_contact(contact_id)], access.settings())[0]
+    row = directory.row_for(get_contact(contact_id), access.settings())
     return render_template("contacts/detail.html", row=row)
 
 
@@ -205,7 +205,7 @@ def decide_access(request_id: int, verdict: str):
     item = access_requests.get_request(actor.organisation_id, request_id)
     html = render_template("contacts/_pending_item.html", item=item, refusal=refusal)
     if verdict == "approve" and refusal is None:
-        row = directory.rows_for([Contact.get_by_id(item.contact_id)], access.settings())[0]
+        row = directory.row_for(Contact.by_id(item.contact_id), access.settings())
         html += render_template("contacts/_row.html", row=row, oob=True)
     return html + render_template("contacts/_summary.html", oob=True, **_summary())
 

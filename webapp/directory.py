@@ -74,35 +74,26 @@ def rows_for(contacts: list[Contact], settings: policy.Settings) -> list[Row]:
     for result in CourseResult.select(CourseResult, Course).join(Course).where(CourseResult.contact.in_(ids)):
         attempts[result.contact_id].append(result.facts())
     today = clock.today()
-    rows = []
-    for contact in contacts:
-        # The same facts as Contact.facts(), assembled from the bulk queries above.
-        facts = policy.Contact(
-            id=contact.id,
-            organisation_id=contact.organisation_id,
-            name=contact.name,
-            created_at=clock.aware(contact.created_at),
-            active=contact.active,
-            submitter=contact.submitter,
-            viewer=contact.viewer,
-            admin=contact.admin,
-            expert_until=contact.expert_until,
-            profiles=tuple(profiles[contact.id]),
-            attempts=tuple(attempts[contact.id]),
-        )
-        rows.append(
-            Row(
-                contact=contact,
-                course_requirement=policy.course_requirement_applies(facts, settings),
-                expert=policy.is_expert(facts, today),
-                profiles=tuple(
-                    ProfileStatus(p, policy.course_status(facts, p, today, settings),
-                                  policy.best_score(facts, p.course_code))
-                    for p in facts.profiles
-                ),
+    return [_row(c, c.facts(profiles[c.id], attempts[c.id]), settings, today) for c in contacts]
+
+
+def row_for(contact: Contact, settings: policy.Settings) -> Row:
+    """One contact's row (after a toggle, on its page), its facts read as the rules read them."""
+    return _row(contact, contact.facts(), settings, clock.today())
+
+
+def _row(contact: Contact, facts: policy.Contact, settings: policy.Settings, today) -> Row:
+    return Row(
+        contact=contact,
+        course_requirement=policy.course_requirement_applies(facts, settings),
+        expert=policy.is_expert(facts, today),
+        profiles=tuple(
+            ProfileStatus(
+                p, policy.course_status(facts, p, today, settings), policy.best_score(facts, p.course_code)
             )
-        )
-    return rows
+            for p in facts.profiles
+        ),
+    )
 
 
 class Refused(Exception):
