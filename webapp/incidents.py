@@ -108,7 +108,14 @@ def index():
     pages = max(1, math.ceil(total / PER_PAGE))
     page = min(_page_number(request.args.get("page")), pages)
     incidents = list(
-        _with_reporter_and_profile()
+        # Only what the list shows: no descriptions, and no contact rows built in full.
+        Incident.select(
+            Incident.number, Incident.subject, Incident.status, Incident.priority, Incident.created_at,
+            Contact.name, SubmissionProfile.name,
+        )
+        .join(Contact, on=(Incident.reporter == Contact.id))
+        .switch(Incident)
+        .join(SubmissionProfile)
         .where(matching)
         .order_by(Incident.created_at.desc(), Incident.id.desc())
         .paginate(page, PER_PAGE)
