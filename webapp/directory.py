@@ -61,8 +61,11 @@ def rows_for(contacts: list[Contact], settings: policy.Settings) -> list[Row]:
     """Table rows for ``contacts``: two bulk queries, never one per contact."""
     ids = [c.id for c in contacts]
     profiles = defaultdict(list)
+    # Only the columns the facts are made of: peewee builds a model for every row it reads.
     links = (
-        ContactProfile.select(ContactProfile, SubmissionProfile, Course)
+        ContactProfile.select(
+            ContactProfile.contact, SubmissionProfile.id, SubmissionProfile.name, Course.code, Course.name
+        )
         .join(SubmissionProfile)
         .join(Course)
         .where(ContactProfile.contact.in_(ids))
@@ -70,8 +73,13 @@ def rows_for(contacts: list[Contact], settings: policy.Settings) -> list[Row]:
     )
     for link in links:
         profiles[link.contact_id].append(link.profile.facts())
+    results = (
+        CourseResult.select(CourseResult.contact, CourseResult.score, CourseResult.completed_at, Course.code)
+        .join(Course)
+        .where(CourseResult.contact.in_(ids))
+    )
     attempts = defaultdict(list)
-    for result in CourseResult.select(CourseResult, Course).join(Course).where(CourseResult.contact.in_(ids)):
+    for result in results:
         attempts[result.contact_id].append(result.facts())
     today = clock.today()
     return [_row(c, c.facts(profiles[c.id], attempts[c.id]), settings, today) for c in contacts]
