@@ -75,8 +75,8 @@ def index():
 @bp.post("/<int:contact_id>/roles/<role>")
 @gate("manage_contacts")
 def toggle_role(contact_id: int, role: str):
-    """The inline checkbox: ``grant=1`` when ticked, absent when unticked."""
-    get_contact(contact_id)
+    """The inline checkbox: ``grant=1`` when ticked, absent when unticked. Another
+    organisation's contact, or none, is refused as ``not_found`` (404) by the rules."""
     decision, target = roles.change_role(g.actor.contact, contact_id, role, request.form.get("grant") == "1")
     if not decision and not ROW_REFUSALS.intersection(decision.codes):
         return access.refuse(decision)

@@ -73,6 +73,7 @@ def test_another_organisations_contact_is_not_found(anna):
     assert anna.post(f"/contacts/{hugo.id}/edit", data=form_data(hugo, name="Overgenomen")).status_code == 404
     response = anna.post(f"/contacts/{hugo.id}/roles/viewer", data={"grant": "1"}, headers=HTMX)
     assert response.status_code == 404
+    assert anna.post("/contacts/999999/roles/viewer", data={"grant": "1"}, headers=HTMX).status_code == 404
     assert anna.get(f"/contacts/audit?contact={hugo.id}").status_code == 404
     hugo = Contact.get_by_id(hugo.id)
     assert (hugo.name, hugo.viewer) == ("Hugo van Dijk", False)
