@@ -51,9 +51,16 @@ def labels():
     }
 
 
-def _with_reporter_and_profile():
+# What the list shows; the detail page reads the three rows in full.
+LIST_COLUMNS = (
+    Incident.number, Incident.subject, Incident.status, Incident.priority, Incident.created_at,
+    Contact.name, SubmissionProfile.name,
+)
+
+
+def _with_reporter_and_profile(*columns):
     return (
-        Incident.select(Incident, Contact, SubmissionProfile)
+        Incident.select(*columns or (Incident, Contact, SubmissionProfile))
         .join(Contact, on=(Incident.reporter == Contact.id))
         .switch(Incident)
         .join(SubmissionProfile)
@@ -108,14 +115,8 @@ def index():
     pages = max(1, math.ceil(total / PER_PAGE))
     page = min(_page_number(request.args.get("page")), pages)
     incidents = list(
-        # Only what the list shows: no descriptions, and no contact rows built in full.
-        Incident.select(
-            Incident.number, Incident.subject, Incident.status, Incident.priority, Incident.created_at,
-            Contact.name, SubmissionProfile.name,
-        )
-        .join(Contact, on=(Incident.reporter == Contact.id))
-        .switch(Incident)
-        .join(SubmissionProfile)
+        # No descriptions, and no contact rows built in full: peewee builds a model per row.
+        _with_reporter_and_profile(*LIST_COLUMNS)
         .where(matching)
         .order_by(Incident.created_at.desc(), Incident.id.desc())
         .paginate(page, PER_PAGE)

@@ -36,11 +36,11 @@ class BaseModel(Model):
 # recalculation (webapp.quota) both use it; the partial index contact_quota_in_use serves it.
 COUNTS_TOWARDS_MAXIMUM = "active AND submitter AND (expert_until IS NULL OR expert_until < {today})"
 
+# The experts are the active submitters who do not count: derived, not spelled out again.
 COUNTS = f"""
 SELECT o.max_submitters,
   (SELECT COUNT(*) FROM contact WHERE organisation_id = o.id AND {COUNTS_TOWARDS_MAXIMUM}),
-  (SELECT COUNT(*) FROM contact WHERE organisation_id = o.id AND active AND submitter
-     AND expert_until >= {{today}}),
+  (SELECT COUNT(*) FROM contact WHERE organisation_id = o.id AND active AND submitter),
   (SELECT COUNT(*) FROM contact WHERE organisation_id = o.id AND active AND admin)
 FROM organisation o WHERE o.id = {{organisation}}
 """
@@ -71,8 +71,8 @@ class Organisation(BaseModel):
         """
         today = today or clock.today()
         params = {"organisation": organisation_id, "today": today.isoformat() if is_sqlite() else today}
-        max_submitters, in_use, experts, admins = execute_named(COUNTS, params).fetchone()
-        return policy.OrgCounts(max_submitters, in_use, experts, admins)
+        max_submitters, in_use, submitters, admins = execute_named(COUNTS, params).fetchone()
+        return policy.OrgCounts(max_submitters, in_use, submitters - in_use, admins)
 
     def counts(self, today=None) -> policy.OrgCounts:
         return Organisation.counts_for(self.id, today)
