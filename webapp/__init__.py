@@ -21,6 +21,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         static_folder=str(configuration.ROOT / "static"),
         instance_path=str(configuration.ROOT / "instance"),
     )
+    app.jinja_environment = i18n.Environment
     app.config.update(configuration.from_environment())
     app.config.update(
         SESSION_COOKIE_NAME="klantportal_session",

@@ -319,3 +319,18 @@ def test_dutch_is_the_default(client, login):
         page = client.get("/", headers=headers).get_data(as_text=True)
         assert '<html lang="nl">' in page
         assert "Afmelden" in page
+
+
+def test_each_language_keeps_its_own_texts_and_escapes_what_fills_them(client, login):
+    """Templates compile once per language (``i18n.Environment``): requests that alternate
+    between the languages each get their own texts, and data placed into a translated text
+    is still escaped."""
+    anna = login(client, "anna.admin")
+    Organisation.update(name="Bakker & <Zonen>").where(Organisation.id == anna.organisation_id).execute()
+    for _ in range(2):
+        english = client.get("/incidents", headers=ENGLISH).get_data(as_text=True)
+        dutch = client.get("/incidents", headers=DUTCH).get_data(as_text=True)
+        assert "<h1>Incidents of Bakker &amp; &lt;Zonen&gt;</h1>" in english
+        assert "<h1>Incidenten van Bakker &amp; &lt;Zonen&gt;</h1>" in dutch
+        assert "Sign out" in english and "Afmelden" not in english
+        assert "Afmelden" in dutch and "Sign out" not in dutch
