@@ -6,6 +6,7 @@ from jinja2_fragments.flask import render_block
 from webapp import access, access_requests, clock, directory, policy, roles
 from webapp.access import gate
 from webapp.contact_forms import AccessRequestForm, ContactForm
+from webapp.db import count
 from webapp.htmx import is_htmx
 from webapp.i18n import gettext as _
 from webapp.models import AuditEntry, Contact, Organisation
@@ -143,7 +144,7 @@ def audit_log():
     kind = request.args.get("kind", "")
     if kind in AUDIT_KINDS:
         query = query.where(AuditEntry.kind == kind)
-    total = query.count()
+    total = count(query)
     pages = max(1, -(-total // AUDIT_PAGE_SIZE))
     number = min(max(1, request.args.get("page", 1, type=int)), pages)
     newest_first = query.order_by(AuditEntry.at.desc(), AuditEntry.id.desc())

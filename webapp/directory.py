@@ -13,7 +13,7 @@ from decimal import Decimal
 from peewee import IntegrityError
 
 from webapp import audit, clock, policy, roles
-from webapp.db import lock_organisation, write_transaction
+from webapp.db import count, lock_organisation, write_transaction
 from webapp.i18n import explain, gettext
 from webapp.models import Contact, ContactProfile, Course, CourseResult, SubmissionProfile
 
@@ -50,7 +50,7 @@ def page_of_contacts(organisation, search: str, number: int, settings: policy.Se
     search = search.strip()
     if search:
         query = query.where(Contact.name.contains(search) | Contact.email.contains(search.lower()))
-    total = query.count()
+    total = count(query)
     pages = max(1, math.ceil(total / PAGE_SIZE))
     number = min(max(1, number), pages)
     contacts = list(query.order_by(Contact.name, Contact.id).paginate(number, PAGE_SIZE))

@@ -11,7 +11,7 @@ from werkzeug.datastructures import MultiDict
 
 from webapp import access, clock, drafts, policy, rate_limits
 from webapp.access import gate
-from webapp.db import db, write_transaction
+from webapp.db import count, db, write_transaction
 from webapp.extensions import limiter
 from webapp.htmx import is_htmx
 from webapp.i18n import gettext as _
@@ -51,10 +51,10 @@ def labels():
     }
 
 
-# What the list shows; the detail page reads the three rows in full.
+# What the list shows, read as plain rows; the detail page reads the three models in full.
 LIST_COLUMNS = (
     Incident.number, Incident.subject, Incident.status, Incident.priority, Incident.created_at,
-    Contact.name, SubmissionProfile.name,
+    Contact.name.alias("reporter_name"), SubmissionProfile.name.alias("profile_name"),
 )
 
 
@@ -111,15 +111,16 @@ def index():
 
     # Counted without the joins: reporter and profile are required, so they drop no row,
     # and the count stays on the incident indexes.
-    total = Incident.select().where(matching).count()
+    total = count(Incident.select().where(matching))
     pages = max(1, math.ceil(total / PER_PAGE))
     page = min(_page_number(request.args.get("page")), pages)
     incidents = list(
-        # No descriptions, and no contact rows built in full: peewee builds a model per row.
+        # No descriptions, and no models: peewee builds three per row of a join.
         _with_reporter_and_profile(*LIST_COLUMNS)
         .where(matching)
         .order_by(Incident.created_at.desc(), Incident.id.desc())
         .paginate(page, PER_PAGE)
+        .namedtuples()
     )
     context = {
         "incidents": incidents,
