@@ -13,7 +13,7 @@ from decimal import Decimal
 from peewee import IntegrityError
 
 from webapp import audit, clock, policy, roles
-from webapp.db import count, lock_organisation, write_transaction
+from webapp.db import Prepared, count, lock_organisation, slot, write_transaction
 from webapp.i18n import explain, gettext
 from webapp.models import Contact, ContactProfile, Course, CourseResult, SubmissionProfile
 
@@ -58,31 +58,46 @@ def page_of_contacts(organisation, search: str, number: int, settings: policy.Se
 
 
 def rows_for(contacts: list[Contact], settings: policy.Settings) -> list[Row]:
-    """Table rows for ``contacts``: two bulk queries, never one per contact."""
+    """Table rows for one page of ``contacts``: two bulk queries, never one per contact."""
+    assert len(contacts) <= PAGE_SIZE
     ids = [c.id for c in contacts]
+    # The page's ids fill the queries' slots; 0 (no contact) fills those a short page leaves.
+    on_page = dict(zip(_ON_PAGE, ids + [0] * (PAGE_SIZE - len(ids)), strict=True))
     profiles = defaultdict(list)
-    # Only the columns the facts are made of: peewee builds a model for every row it reads.
-    links = (
-        ContactProfile.select(
-            ContactProfile.contact, SubmissionProfile.id, SubmissionProfile.name, Course.code, Course.name
-        )
-        .join(SubmissionProfile)
-        .join(Course)
-        .where(ContactProfile.contact.in_(ids))
-        .order_by(SubmissionProfile.name)
-    )
-    for link in links:
+    for link in _PROFILES_ON_PAGE.rows(**on_page):
         profiles[link.contact_id].append(link.profile.facts())
-    results = (
-        CourseResult.select(CourseResult.contact, CourseResult.score, CourseResult.completed_at, Course.code)
-        .join(Course)
-        .where(CourseResult.contact.in_(ids))
-    )
     attempts = defaultdict(list)
-    for result in results:
+    for result in _RESULTS_ON_PAGE.rows(**on_page):
         attempts[result.contact_id].append(result.facts())
     today = clock.today()
     return [_row(c, c.facts(profiles[c.id], attempts[c.id]), settings, today) for c in contacts]
+
+
+# Built once: writing out an IN list of 25 ids was a third of the time rows_for took.
+_ON_PAGE = [f"contact{i}" for i in range(PAGE_SIZE)]
+
+
+def _on_page(field):
+    return field.in_([slot(name, field) for name in _ON_PAGE])
+
+
+# Only the columns the facts are made of: peewee builds a model for every row it reads.
+_PROFILES_ON_PAGE = Prepared(
+    lambda: ContactProfile.select(
+        ContactProfile.contact, SubmissionProfile.id, SubmissionProfile.name, Course.code, Course.name
+    )
+    .join(SubmissionProfile)
+    .join(Course)
+    .where(_on_page(ContactProfile.contact))
+    .order_by(SubmissionProfile.name)
+)
+_RESULTS_ON_PAGE = Prepared(
+    lambda: CourseResult.select(
+        CourseResult.contact, CourseResult.score, CourseResult.completed_at, Course.code
+    )
+    .join(Course)
+    .where(_on_page(CourseResult.contact))
+)
 
 
 def row_for(contact: Contact, settings: policy.Settings) -> Row:
