@@ -32,11 +32,12 @@ ROW_REFUSALS = {"maximum_reached", "last_admin", "target_inactive"}
 
 
 @bp.context_processor
-def row_labels():
-    # Every row of the table shows them: translated once per page, not on every row.
+def row_context():
+    # Every row of the table shows them: translated and built once per page, not per row.
     return {
         "role_names": {role: _(label) for role, label in policy.ROLE_LABELS.items()},
         "course_statuses": {status: _(label) for status, label in policy.COURSE_STATUS_LABELS.items()},
+        "contacts_url": url_for("contacts.index"),  # a contact's URL extends it
     }
 
 
