@@ -60,6 +60,9 @@ class Organisation(BaseModel):
     max_peer_count = IntegerField(null=True)
     max_p75 = FloatField(null=True)  # None: fewer than the minimum number of peers
     incident_sequence = IntegerField(default=0)
+    # How many incidents it has, kept by the database (triggers, schema migration 6): the
+    # incidents list shows the number on every page. The portal only reads it.
+    incident_count = IntegerField(default=0)
 
     @staticmethod
     def counts_for(organisation_id: int, today=None) -> policy.OrgCounts:

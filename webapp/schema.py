@@ -61,7 +61,53 @@ def _pending_requests_index(migrator):
     )
 
 
-MIGRATIONS = [_initial, _quota_explanation, _quota_in_use_index, _admins_index, _pending_requests_index]
+def _incident_count(migrator):
+    """Each organisation's number of incidents, kept by the database on every insert and
+    delete: counting an organisation's 20,000 incidents took a sixth of the list's time."""
+    if "incident_count" not in {column.name for column in db.get_columns("organisation")}:
+        run_migrations(migrator.add_column("organisation", "incident_count", IntegerField(default=0)))
+    for statement in _SQLITE_INCIDENT_COUNT if is_sqlite() else _POSTGRES_INCIDENT_COUNT:
+        db.execute_sql(statement)
+    db.execute_sql(
+        "UPDATE organisation SET incident_count = "
+        "(SELECT COUNT(*) FROM incident WHERE incident.organisation_id = organisation.id)"
+    )
+
+
+_SQLITE_INCIDENT_COUNT = [
+    "CREATE TRIGGER IF NOT EXISTS incident_counted AFTER INSERT ON incident BEGIN "
+    "UPDATE organisation SET incident_count = incident_count + 1 WHERE id = NEW.organisation_id; END",
+    "CREATE TRIGGER IF NOT EXISTS incident_uncounted AFTER DELETE ON incident BEGIN "
+    "UPDATE organisation SET incident_count = incident_count - 1 WHERE id = OLD.organisation_id; END",
+    "CREATE TRIGGER IF NOT EXISTS incident_moved AFTER UPDATE OF organisation_id ON incident BEGIN "
+    "UPDATE organisation SET incident_count = incident_count - 1 WHERE id = OLD.organisation_id; "
+    "UPDATE organisation SET incident_count = incident_count + 1 WHERE id = NEW.organisation_id; END",
+]
+_POSTGRES_INCIDENT_COUNT = [
+    """CREATE OR REPLACE FUNCTION count_incidents() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN
+      IF TG_OP <> 'INSERT' THEN
+        UPDATE organisation SET incident_count = incident_count - 1 WHERE id = OLD.organisation_id;
+      END IF;
+      IF TG_OP <> 'DELETE' THEN
+        UPDATE organisation SET incident_count = incident_count + 1 WHERE id = NEW.organisation_id;
+      END IF;
+      RETURN NULL;
+    END $$""",
+    "DROP TRIGGER IF EXISTS incident_count ON incident",
+    "CREATE TRIGGER incident_count AFTER INSERT OR DELETE OR UPDATE OF organisation_id ON incident "
+    "FOR EACH ROW EXECUTE FUNCTION count_incidents()",
+]
+
+
+MIGRATIONS = [
+    _initial,
+    _quota_explanation,
+    _quota_in_use_index,
+    _admins_index,
+    _pending_requests_index,
+    _incident_count,
+]
 
 
 def migrate() -> list[int]:
@@ -79,7 +125,10 @@ def migrate() -> list[int]:
         # SQLite alters a column by rebuilding its table; with foreign keys enforced that
         # rebuild fails on a database with data. SQLite's documented procedure: switch them
         # off (outside a transaction), migrate, then check every reference still holds.
+        # The rebuild renames a copy into place; SQLite's newer RENAME re-checks every
+        # trigger, and those that name the table (migration 6) fail while it is away.
         db.pragma("foreign_keys", 0)
+        db.pragma("legacy_alter_table", 1)
     try:
         for version, step in pending:
             with db.atomic():
@@ -89,5 +138,6 @@ def migrate() -> list[int]:
             raise RuntimeError("schema migration left broken foreign keys")
     finally:
         if sqlite:
+            db.pragma("legacy_alter_table", 0)
             db.pragma("foreign_keys", 1)
     return [version for version, _ in pending]

@@ -8,7 +8,7 @@ from playhouse.migrate import migrate as run_migrations
 from tests.conftest import TEST_DB
 from webapp import schema, seed
 from webapp.db import db, is_sqlite
-from webapp.models import Organisation, SchemaVersion
+from webapp.models import Incident, Organisation, SchemaVersion
 
 
 def test_healthz_answers_ok(client):
@@ -82,14 +82,20 @@ def test_seed_sets_the_recalculated_maximum(seeded):
 
 @pytest.mark.alters_schema
 def test_migrations_upgrade_a_database_that_holds_data(make_app):
-    """A version-1 database with the demo in it (no quota columns yet) upgrades in place."""
+    """A version-1 database with the demo in it (no quota columns, no incident counts yet)
+    upgrades in place."""
     app = make_app()
     with app.app_context():
         seed.seed_demo()
+        triggers = ("incident_counted", "incident_uncounted", "incident_moved") if is_sqlite() else ()
+        for statement in [f"DROP TRIGGER {name}" for name in triggers] or [
+            "DROP TRIGGER incident_count ON incident", "DROP FUNCTION count_incidents()"
+        ]:
+            db.execute_sql(statement)
         if is_sqlite():
             db.pragma("foreign_keys", 0)  # dropping a column rebuilds the table on SQLite
         migrator = SqliteMigrator(db.obj) if is_sqlite() else PostgresqlMigrator(db.obj)
-        columns = ("max_band", "max_base", "max_peer_count", "max_p75")
+        columns = ("max_band", "max_base", "max_peer_count", "max_p75", "incident_count")
         run_migrations(*(migrator.drop_column("organisation", name) for name in columns))
         if is_sqlite():
             db.pragma("foreign_keys", 1)
@@ -97,4 +103,39 @@ def test_migrations_upgrade_a_database_that_holds_data(make_app):
 
         assert schema.migrate() == list(range(2, len(schema.MIGRATIONS) + 1))
         assert "max_band" in {column.name for column in db.get_columns("organisation")}
-        assert Organisation.get(customer_number=10001).max_submitters == 3
+        korenschoof = Organisation.get(customer_number=10001)
+        assert korenschoof.max_submitters == 3
+        incidents = Incident.select().where(Incident.organisation == korenschoof)
+        assert korenschoof.incident_count == incidents.count() > 0
+
+        # Migrated again over its own triggers (SQLite rebuilds tables that hold them): they
+        # still count.
+        SchemaVersion.delete().where(SchemaVersion.version > 1).execute()
+        schema.migrate()
+        row = incidents.dicts().first()
+        del row["id"]
+        Incident.create(**{**row, "number": "2026-999999"})
+        assert Organisation.get_by_id(korenschoof.id).incident_count == incidents.count()
+
+
+def test_the_database_keeps_each_organisations_number_of_incidents(seeded):
+    """Whoever writes the incidents (the portal, an import, a script), the count follows."""
+    with seeded.app_context():
+        korenschoof, other = Organisation.select().order_by(Organisation.id)[:2]
+
+        def counted():
+            return [Organisation.get_by_id(o.id).incident_count for o in (korenschoof, other)]
+
+        def actual():
+            return [Incident.select().where(Incident.organisation == o).count() for o in (korenschoof, other)]
+
+        assert counted() == actual()
+        template = Incident.select().where(Incident.organisation == korenschoof).dicts().first()
+        del template["id"]
+        Incident.insert_many([{**template, "number": f"2026-9{i:05d}"} for i in range(3)]).execute()
+        assert counted() == actual() and counted()[0] >= 3
+        moved = Incident.get(Incident.number == "2026-900000")
+        Incident.update(organisation=other).where(Incident.id == moved.id).execute()
+        assert counted() == actual()
+        Incident.delete().where(Incident.number.startswith("2026-9")).execute()
+        assert counted() == actual()

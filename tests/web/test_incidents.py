@@ -251,6 +251,26 @@ def test_submitting_stores_the_incident_and_lands_on_its_page(client, login):
     assert number in client.get("/incidents").get_data(as_text=True)
 
 
+def test_the_number_of_incidents_shown_follows_new_ones_and_the_filters(app, client, login):
+    anna = login(client, "anna.admin")
+
+    def shown(query=""):
+        page = client.get(f"/incidents{query}").get_data(as_text=True)
+        return int(re.search(r'data-testid="result-count">\s*(\d+) incident', page).group(1))
+
+    def stored(*where):
+        return Incident.select().where(Incident.organisation == anna.organisation_id, *where).count()
+
+    before = shown()
+    assert before == stored()
+    carla = app.test_client()
+    sign_in(carla, "carla.cursus")
+    assert carla.post("/incidents/new", data=_valid()).status_code == 303
+    assert shown() == before + 1 == stored()
+    assert shown("?status=nieuw") == stored(Incident.status == "nieuw")
+    assert shown("?q=Factuurrun") == stored(Incident.subject.contains("Factuurrun")) >= 1
+
+
 def test_numbers_are_unique_within_the_organisation(client, login):
     login(client, "carla.cursus")
     numbers = {client.post("/incidents/new", data=_valid()).headers["Location"] for _ in range(3)}
