@@ -1,14 +1,16 @@
 """The audit log: one entry per effective change, written in the change's transaction."""
 
+from webapp import clock
+from webapp.db import Prepared, slot
 from webapp.models import AuditEntry
 
 
-def record(contact, kind: str, before, after, *, actor=None, field: str = "") -> AuditEntry | None:
+def record(contact, kind: str, before, after, *, actor=None, field: str = "") -> None:
     """Log a change of ``contact``; ``actor`` None means the system. No-op changes log nothing."""
     before, after = _text(before), _text(after)
     if before == after:
-        return None
-    return AuditEntry.create(
+        return
+    _INSERT.run(
         organisation=contact.organisation_id,
         actor=actor,
         contact=contact,
@@ -16,7 +18,20 @@ def record(contact, kind: str, before, after, *, actor=None, field: str = "") ->
         field=field or kind,
         before=before,
         after=after,
+        at=clock.now(),
     )
+
+
+# Built once: an inline role toggle spent a tenth of its time having peewee write it out.
+_INSERT = Prepared(
+    lambda: AuditEntry.insert({
+        column: slot(column.name, column)
+        for column in (
+            AuditEntry.organisation, AuditEntry.actor, AuditEntry.contact, AuditEntry.kind,
+            AuditEntry.field, AuditEntry.before, AuditEntry.after, AuditEntry.at,
+        )
+    })
+)
 
 
 def _text(value) -> str:

@@ -64,7 +64,8 @@ class Prepared:
     every page runs (the session, the signed-in contact), many times what the database
     takes to answer them. ``build()`` returns the query with ``slot(name, field)`` where a
     value varies; ``first(**values)`` and ``rows(**values)`` run it. Rows come back as the
-    query would return them (models with their joins).
+    query would return them (models with their joins). ``run(**values)`` runs a write.
+    A column's default is not applied: a query built once would keep its first value.
     """
 
     def __init__(self, build):
@@ -72,13 +73,20 @@ class Prepared:
         self._built = WeakKeyDictionary()  # database -> (query, sql, params)
 
     def rows(self, **values):
+        query, cursor = self._execute(values)
+        return query._get_cursor_wrapper(cursor)
+
+    def run(self, **values) -> None:
+        self._execute(values)
+
+    def _execute(self, values):
         database = db.obj
         if database not in self._built:
             query = self._build()
             self._built[database] = (query, *query.sql())
         query, sql, params = self._built[database]
         bound = [p.bind(values) if isinstance(p, _Slot) else p for p in params]
-        return query._get_cursor_wrapper(db.execute_sql(sql, bound))
+        return query, db.execute_sql(sql, bound)
 
     def first(self, **values):
         return next(iter(self.rows(**values)), None)

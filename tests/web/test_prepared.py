@@ -3,9 +3,9 @@
 from datetime import timedelta
 
 from tests.conftest import contact_named
-from webapp import clock
+from webapp import audit, clock
 from webapp.db import Prepared, db, slot
-from webapp.models import Contact, WebSession
+from webapp.models import AuditEntry, Contact, WebSession
 
 
 def test_each_run_binds_its_own_values(seeded):
@@ -62,3 +62,18 @@ def test_joined_models_come_back_with_the_row(seeded):
             db.obj.execute_sql = original
         assert organisation == "Bakkerij De Korenschoof B.V."
         assert len(queries) == 1
+
+
+def test_a_prepared_write_stores_each_runs_values(seeded):
+    """The audit log writes through one (``audit.record``): who changed what, and when."""
+    with seeded.app_context():
+        anna, gijs = contact_named("anna.admin"), contact_named("gijs.geen")
+        audit.record(gijs, "role", False, True, actor=anna, field="viewer")
+        audit.record(gijs, "active", True, False)  # by the system: no actor
+        entries = list(AuditEntry.select().where(AuditEntry.contact == gijs).order_by(AuditEntry.id))[-2:]
+    assert [(e.actor_id, e.kind, e.field, e.before, e.after) for e in entries] == [
+        (anna.id, "role", "viewer", "nee", "ja"),
+        (None, "active", "active", "ja", "nee"),
+    ]
+    assert all(abs(e.at - clock.now()) < timedelta(minutes=1) for e in entries)
+    assert entries[0].organisation_id == gijs.organisation_id
