@@ -11,6 +11,7 @@ from wtforms.validators import AnyOf, DataRequired, ValidationError
 
 from webapp import access, drafts, policy, quota, rate_limits
 from webapp.access import gate
+from webapp.db import Prepared, slot
 from webapp.extensions import limiter
 from webapp.i18n import gettext as _
 from webapp.incident_forms import PortalForm
@@ -87,6 +88,14 @@ def _maximum_explained(organisation) -> tuple[str, str]:
     return band.label, text if text == organisation.max_explanation else organisation.max_explanation
 
 
+_LAST_CALLBACK_REQUESTS = Prepared(
+    lambda: CallbackRequest.select()
+    .where(CallbackRequest.contact == slot("contact", CallbackRequest.contact))
+    .order_by(CallbackRequest.created_at.desc())
+    .limit(3)
+)
+
+
 def _render(form: CallbackForm):
     actor = g.actor
     settings = access.settings()
@@ -100,14 +109,7 @@ def _render(form: CallbackForm):
         for profile in facts.profiles
     ]
     contact_support = actor.may_contact_support()
-    requests = []
-    if contact_support:
-        requests = list(
-            CallbackRequest.select()
-            .where(CallbackRequest.contact == actor.contact)
-            .order_by(CallbackRequest.created_at.desc())
-            .limit(3)
-        )
+    requests = list(_LAST_CALLBACK_REQUESTS.rows(contact=actor.contact)) if contact_support else []
     band, explanation = _maximum_explained(actor.organisation)
     return render_template(
         "support/index.html",

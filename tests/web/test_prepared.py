@@ -5,7 +5,7 @@ from datetime import timedelta
 from tests.conftest import contact_named
 from webapp import audit, clock
 from webapp.db import Prepared, db, slot
-from webapp.models import AuditEntry, Contact, WebSession
+from webapp.models import AuditEntry, Contact, Organisation, WebSession
 
 
 def test_each_run_binds_its_own_values(seeded):
@@ -77,3 +77,25 @@ def test_a_prepared_write_stores_each_runs_values(seeded):
     ]
     assert all(abs(e.at - clock.now()) < timedelta(minutes=1) for e in entries)
     assert entries[0].organisation_id == gijs.organisation_id
+
+
+def test_results_of_one_prepared_query_read_side_by_side_keep_their_own_rows(seeded):
+    colleagues = Prepared(
+        lambda: Contact.select(Contact, Organisation)
+        .join(Organisation)
+        .where(Contact.organisation == slot("organisation", Contact.organisation))
+        .order_by(Contact.name)
+    )
+    with seeded.app_context():
+        anna, hugo = contact_named("anna.admin"), contact_named("hugo.vandijk")
+        first, second = colleagues.rows(organisation=anna.organisation_id), colleagues.rows(
+            organisation=hugo.organisation_id
+        )
+        second_names = [(c.name, c.organisation.name) for c in second]
+        first_names = [(c.name, c.organisation.name) for c in first]
+        third = colleagues.rows(organisation=hugo.organisation_id)
+        assert list(third) == list(second) and len(second) == 1
+        korenschoof, van_dijk = anna.organisation.name, hugo.organisation.name
+    assert second_names == [("Hugo van Dijk", van_dijk)]
+    assert len(first_names) > 3 and ("Anna de Vries", korenschoof) in first_names
+    assert all(organisation == korenschoof for _, organisation in first_names)
