@@ -8,15 +8,16 @@ from wtforms import StringField, TextAreaField
 from wtforms.validators import AnyOf, DataRequired, Optional, StopValidation
 
 from webapp import access, policy
-from webapp.i18n import explain
+from webapp.i18n import explain, gettext
 from webapp.models import PRIORITIES, SubmissionProfile
+from webapp.policy import N_
 from webapp.text_input import CharacterCount, NoControlCharacters, strip, unify_newlines
 
-PRIORITY_LABELS = {
-    "laag": _l("Laag"),
-    "normaal": _l("Normaal"),
-    "hoog": _l("Hoog"),
-    "kritiek": _l("Kritiek"),
+PRIORITY_LABELS = {  # translated where shown
+    "laag": N_("Laag"),
+    "normaal": N_("Normaal"),
+    "hoog": N_("Hoog"),
+    "kritiek": N_("Kritiek"),
 }
 PRIORITY_HELP = {
     "laag": _l("Een vraag of een klein probleem; je kunt gewoon doorwerken."),
@@ -77,7 +78,7 @@ class IncidentForm(PortalForm):
         self.actor = actor
         self.qualifying = policy.qualifying_profiles(actor.facts, actor.today, access.settings())
         self.profile_options = [(str(p.id), p.name) for p in self.qualifying]
-        self.priority_options = [(p, PRIORITY_LABELS[p]) for p in PRIORITIES]
+        self.priority_options = [(p, gettext(PRIORITY_LABELS[p])) for p in PRIORITIES]
         if len(self.qualifying) == 1 and self.profile.data is None:  # not sent: preselect the one
             self.profile.data = str(self.qualifying[0].id)
         self.chosen_profile: policy.Profile | None = None

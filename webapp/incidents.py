@@ -4,14 +4,13 @@ import math
 import re
 
 from flask import Blueprint, abort, flash, g, make_response, redirect, render_template, request, url_for
-from flask_babel import lazy_gettext as _l
 from jinja2_fragments.flask import render_block
-from peewee import JOIN
+from peewee import JOIN, IntegerField
 from werkzeug.datastructures import MultiDict
 
 from webapp import access, clock, drafts, policy, rate_limits
 from webapp.access import gate
-from webapp.db import count, db, write_transaction
+from webapp.db import Prepared, count, db, slot, write_transaction
 from webapp.extensions import limiter
 from webapp.htmx import is_htmx
 from webapp.i18n import gettext as _
@@ -25,6 +24,7 @@ from webapp.models import (
     Reaction,
     SubmissionProfile,
 )
+from webapp.policy import N_
 from webapp.text_input import without_control_characters
 
 bp = Blueprint("incidents", __name__, url_prefix="/incidents")
@@ -33,11 +33,11 @@ PER_PAGE = 25
 SEARCH_MAX = 100
 NUMBER = re.compile(r"[0-9]{4}-[0-9]{6,}")
 STATUS_LABELS = {
-    "nieuw": _l("Nieuw"),
-    "in_behandeling": _l("In behandeling"),
-    "wacht_op_klant": _l("Wacht op jouw reactie"),
-    "opgelost": _l("Opgelost"),
-    "gesloten": _l("Gesloten"),
+    "nieuw": N_("Nieuw"),
+    "in_behandeling": N_("In behandeling"),
+    "wacht_op_klant": N_("Wacht op jouw reactie"),
+    "opgelost": N_("Opgelost"),
+    "gesloten": N_("Gesloten"),
 }
 
 
@@ -45,8 +45,8 @@ STATUS_LABELS = {
 def labels():
     # Translated once per page rather than on every row of the list.
     return {
-        "STATUS_LABELS": {status: str(label) for status, label in STATUS_LABELS.items()},
-        "PRIORITY_LABELS": {priority: str(label) for priority, label in PRIORITY_LABELS.items()},
+        "STATUS_LABELS": {status: _(label) for status, label in STATUS_LABELS.items()},
+        "PRIORITY_LABELS": {priority: _(label) for priority, label in PRIORITY_LABELS.items()},
         "PRIORITY_HELP": PRIORITY_HELP,
     }
 
@@ -65,6 +65,32 @@ def _with_reporter_and_profile(*columns):
         .switch(Incident)
         .join(SubmissionProfile)
     )
+
+
+def _list(matching, offset):
+    """One page of the list, newest first. No descriptions, and no models: peewee builds
+    three per row of a join."""
+    return (
+        _with_reporter_and_profile(*LIST_COLUMNS)
+        .where(matching)
+        .order_by(Incident.created_at.desc(), Incident.id.desc())
+        .limit(PER_PAGE)
+        .offset(offset)
+        .namedtuples()
+    )
+
+
+# The list unfiltered, all of the organisation's or one's own (most requests): built once.
+_ORGANISATION = Incident.organisation == slot("organisation", Incident.organisation)
+_UNFILTERED = {
+    True: Prepared(lambda: _list(_ORGANISATION, slot("offset", IntegerField()))),
+    False: Prepared(
+        lambda: _list(
+            _ORGANISATION & (Incident.reporter == slot("reporter", Incident.reporter)),
+            slot("offset", IntegerField()),
+        )
+    ),
+}
 
 
 def get_incident(number: str) -> Incident:
@@ -109,7 +135,8 @@ def index():
     if search:
         matching &= Incident.subject.contains(search) | Incident.number.contains(search)
 
-    if see_all and not status and not search:
+    unfiltered = not status and not search
+    if see_all and unfiltered:
         total = actor.contact.organisation.incident_count  # kept by the database
     else:
         # Counted without the joins: reporter and profile are required, so they drop no row,
@@ -117,14 +144,14 @@ def index():
         total = count(Incident.select().where(matching))
     pages = max(1, math.ceil(total / PER_PAGE))
     page = min(_page_number(request.args.get("page")), pages)
-    incidents = list(
-        # No descriptions, and no models: peewee builds three per row of a join.
-        _with_reporter_and_profile(*LIST_COLUMNS)
-        .where(matching)
-        .order_by(Incident.created_at.desc(), Incident.id.desc())
-        .paginate(page, PER_PAGE)
-        .namedtuples()
-    )
+    offset = (page - 1) * PER_PAGE
+    if unfiltered:
+        rows = _UNFILTERED[see_all].rows(
+            organisation=actor.contact.organisation_id, reporter=actor.contact.id, offset=offset
+        )
+    else:
+        rows = _list(matching, offset)
+    incidents = list(rows)
     context = {
         "incidents": incidents,
         "total": total,
