@@ -1,12 +1,12 @@
 """Forms for contacts and access requests; messages appear beside their fields."""
 
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, RadioField, SelectChoice, SelectMultipleField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, Regexp, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from webapp.access_requests import REASON_MAX_LENGTH, REQUESTABLE_ROLES
+from webapp.i18n import lazy_gettext as _l
 from webapp.models import SubmissionProfile
 from webapp.policy import ROLE_LABELS
 

@@ -8,6 +8,7 @@ from babel.numbers import format_decimal
 from babel.support import Translations
 from flask import g, has_request_context
 from flask_babel import get_locale, get_translations
+from flask_babel.speaklater import LazyString
 from jinja2 import BytecodeCache, pass_eval_context
 from jinja2.ext import Extension
 from jinja2.lexer import Token
@@ -34,6 +35,12 @@ def catalogue() -> Translations:
 def gettext(string: str, **variables) -> str:
     text = catalogue().ugettext(string)
     return text % variables if variables else text
+
+
+def lazy_gettext(string: str, **variables) -> LazyString:
+    """A text translated when it is shown (form labels and messages are made at import),
+    through the request's catalogue as ``gettext``; Flask-Babel's own looks it up anew."""
+    return LazyString(gettext, string, **variables)
 
 
 def ngettext(singular: str, plural: str, num: int, **variables) -> str:

@@ -2,13 +2,13 @@
 
 import re
 
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import StringField, TextAreaField
 from wtforms.validators import AnyOf, DataRequired, Optional, StopValidation
 
 from webapp import access, policy
 from webapp.i18n import explain, gettext
+from webapp.i18n import lazy_gettext as _l
 from webapp.models import PRIORITIES, SubmissionProfile
 from webapp.policy import N_
 from webapp.text_input import CharacterCount, NoControlCharacters, strip, unify_newlines

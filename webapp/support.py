@@ -4,7 +4,6 @@ import re
 
 from flask import Blueprint, current_app, flash, g, redirect, render_template, url_for
 from flask_babel import format_decimal
-from flask_babel import lazy_gettext as _l
 from werkzeug.datastructures import MultiDict
 from wtforms import StringField
 from wtforms.validators import AnyOf, DataRequired, ValidationError
@@ -14,6 +13,7 @@ from webapp.access import gate
 from webapp.db import Prepared, slot
 from webapp.extensions import limiter
 from webapp.i18n import gettext as _
+from webapp.i18n import lazy_gettext as _l
 from webapp.incident_forms import PortalForm
 from webapp.models import CallbackRequest
 from webapp.text_input import CharacterCount, NoControlCharacters, strip

@@ -7,10 +7,10 @@ form answers bad input the same way, in Dutch, beside the field.
 import unicodedata
 
 from flask_babel import format_number
-from flask_babel import lazy_gettext as _l
 from wtforms.validators import StopValidation, ValidationError
 
 from webapp.i18n import gettext
+from webapp.i18n import lazy_gettext as _l
 
 MULTILINE_ALLOWED = "\n\t"
 
