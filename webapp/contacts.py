@@ -90,8 +90,9 @@ def toggle_role(contact_id: int, role: str):
 def _row_with_summary(contact: Contact, refusal=None, role=None) -> str:
     """The re-rendered row, and the counter out of band (it may have changed)."""
     row = directory.row_for(contact, access.settings())
-    html = render_template("contacts/_row.html", row=row, refusal=refusal, refused_role=role)
-    return html + render_template("contacts/_summary.html", oob=True, **_summary())
+    return render_template(
+        "contacts/_changed.html", row=row, row_oob=False, refusal=refusal, refused_role=role, **_summary()
+    )
 
 
 @bp.get("/<int:contact_id>")
@@ -206,10 +207,10 @@ def decide_access(request_id: int, verdict: str):
         return redirect(url_for(".index"), 303)
     item = access_requests.get_request(actor.organisation_id, request_id)
     html = render_template("contacts/_pending_item.html", item=item, refusal=refusal)
+    row = None
     if verdict == "approve" and refusal is None:
         row = directory.row_for(Contact.by_id(item.contact_id), access.settings())
-        html += render_template("contacts/_row.html", row=row, oob=True)
-    return html + render_template("contacts/_summary.html", oob=True, **_summary())
+    return html + render_template("contacts/_changed.html", row=row, row_oob=True, **_summary())
 
 
 @bp.app_context_processor

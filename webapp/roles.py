@@ -9,7 +9,7 @@ approval of access requests all come through here.
 from dataclasses import replace
 
 from webapp import audit, clock, policy
-from webapp.db import lock_organisation, write_transaction
+from webapp.db import Prepared, lock_organisation, slot, write_transaction
 from webapp.models import Contact, Organisation, admin_names
 from webapp.sessions import end_sessions
 
@@ -38,10 +38,20 @@ def apply_role(actor: Contact, target: Contact, role: str, grant: bool) -> polic
         return decision
     before = getattr(target, role)
     if before != grant:
-        Contact.update({getattr(Contact, role): grant}).where(Contact.id == target.id).execute()
+        _SET_ROLE[role].run(grant=grant, id=target.id)
         setattr(target, role, grant)
         audit.record(target, "role", before, grant, actor=actor, field=role)
     return decision
+
+
+def _set(field):
+    return Prepared(
+        lambda: Contact.update({field: slot("grant", field)}).where(Contact.id == slot("id", Contact.id))
+    )
+
+
+# One UPDATE per role, built once: every click of an inline toggle runs one.
+_SET_ROLE = {role: _set(getattr(Contact, role)) for role in policy.ROLES}
 
 
 def apply_active(actor: Contact, target: Contact, active: bool) -> policy.Decision:
