@@ -19,7 +19,7 @@ from peewee import (
 )
 
 from webapp import clock, policy
-from webapp.db import Prepared, db, execute_named, is_sqlite, slot
+from webapp.db import Prepared, PreparedSQL, db, is_sqlite, slot
 
 INCIDENT_STATUSES = ("nieuw", "in_behandeling", "wacht_op_klant", "opgelost", "gesloten")
 PRIORITIES = ("laag", "normaal", "hoog", "kritiek")
@@ -74,7 +74,7 @@ class Organisation(BaseModel):
         """
         today = today or clock.today()
         params = {"organisation": organisation_id, "today": today.isoformat() if is_sqlite() else today}
-        max_submitters, in_use, submitters, admins = execute_named(COUNTS, params).fetchone()
+        max_submitters, in_use, submitters, admins = _COUNTS.run(**params).fetchone()
         return policy.OrgCounts(max_submitters, in_use, submitters - in_use, admins)
 
     def counts(self, today=None) -> policy.OrgCounts:
@@ -351,6 +351,7 @@ _ADMIN_NAMES = Prepared(
     .where(Contact.admin)
     .order_by(Contact.name)
 )
+_COUNTS = PreparedSQL(COUNTS)
 _PROFILES = Prepared(
     lambda: SubmissionProfile.select(SubmissionProfile, Course)
     .join(ContactProfile)

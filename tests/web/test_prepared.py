@@ -2,7 +2,9 @@
 
 from datetime import timedelta
 
-from tests.conftest import contact_named
+import pytest
+
+from tests.conftest import TEST_DB, contact_named
 from webapp import audit, clock
 from webapp.db import Prepared, db, slot
 from webapp.models import AuditEntry, Contact, Organisation, WebSession
@@ -51,7 +53,8 @@ def test_joined_models_come_back_with_the_row(seeded):
         original = db.obj.execute_sql
 
         def counting(sql, *args, **kwargs):
-            queries.append(sql)
+            if not sql.startswith("PREPARE "):  # PostgreSQL: once per connection
+                queries.append(sql)
             return original(sql, *args, **kwargs)
 
         db.obj.execute_sql = counting
@@ -99,3 +102,33 @@ def test_results_of_one_prepared_query_read_side_by_side_keep_their_own_rows(see
     assert second_names == [("Hugo van Dijk", van_dijk)]
     assert len(first_names) > 3 and ("Anna de Vries", korenschoof) in first_names
     assert all(organisation == korenschoof for _, organisation in first_names)
+
+
+@pytest.mark.skipif(TEST_DB != "postgres", reason="PostgreSQL prepares statements on the server")
+def test_postgres_parses_a_prepared_query_once_per_connection(seeded):
+    by_email = Prepared(
+        lambda: Contact.select(Contact.name).where(Contact.email == slot("email", Contact.email))
+    )
+    with seeded.app_context():
+        statements = []
+        original = db.obj.execute_sql
+
+        def recording(sql, *args, **kwargs):
+            statements.append(sql)
+            return original(sql, *args, **kwargs)
+
+        db.obj.execute_sql = recording
+        try:
+            names = [by_email.first(email="anna.admin@korenschoof.example").name]
+            with pytest.raises(RuntimeError), db.atomic():
+                names.append(by_email.first(email="gijs.geen@korenschoof.example").name)
+                raise RuntimeError("rolled back")
+            names.append(by_email.first(email="carla.cursus@korenschoof.example").name)
+            assert by_email.first(email="nobody@example.org") is None
+        finally:
+            db.obj.execute_sql = original
+        on_server = db.execute_sql("SELECT statement FROM pg_prepared_statements").fetchall()
+    assert names == ["Anna de Vries", "Gijs de Boer", "Carla Smit"]
+    assert [s for s in statements if s.startswith("PREPARE")] == [statements[0]]
+    assert sum(1 for s in statements if s.startswith("EXECUTE")) == 4
+    assert any('"t1"."email" = $1' in statement for (statement,) in on_server)
