@@ -62,7 +62,7 @@ class Organisation(BaseModel):
     incident_sequence = IntegerField(default=0)
     # How many incidents it has, kept by the database (triggers, schema migration 6): the
     # incidents list shows the number on every page. The portal only reads it.
-    incident_count = IntegerField(default=0)
+    incident_count = IntegerField(default=0, constraints=[SQL("DEFAULT 0")])  # any writer's rows
 
     @staticmethod
     def counts_for(organisation_id: int, today=None) -> policy.OrgCounts:

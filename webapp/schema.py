@@ -4,7 +4,7 @@ A future change is a new function appended to ``MIGRATIONS`` that uses peewee's
 ``playhouse.migrate`` (``migrator.add_column(...)`` and friends); never edit an applied one.
 """
 
-from peewee import CharField, FloatField, IntegerField
+from peewee import SQL, CharField, FloatField, IntegerField
 from playhouse.migrate import PostgresqlMigrator, SqliteMigrator
 from playhouse.migrate import migrate as run_migrations
 
@@ -65,7 +65,8 @@ def _incident_count(migrator):
     """Each organisation's number of incidents, kept by the database on every insert and
     delete: counting an organisation's 20,000 incidents took a sixth of the list's time."""
     if "incident_count" not in {column.name for column in db.get_columns("organisation")}:
-        run_migrations(migrator.add_column("organisation", "incident_count", IntegerField(default=0)))
+        count = IntegerField(default=0, constraints=[SQL("DEFAULT 0")])
+        run_migrations(migrator.add_column("organisation", "incident_count", count))
     for statement in _SQLITE_INCIDENT_COUNT if is_sqlite() else _POSTGRES_INCIDENT_COUNT:
         db.execute_sql(statement)
     db.execute_sql(

@@ -139,3 +139,11 @@ def test_the_database_keeps_each_organisations_number_of_incidents(seeded):
         assert counted() == actual()
         Incident.delete().where(Incident.number.startswith("2026-9")).execute()
         assert counted() == actual()
+
+        # An organisation added by plain SQL (an import, bench/quota) starts at none.
+        db.execute_sql(
+            "INSERT INTO organisation (customer_number, name, employee_count, segment, "
+            "max_submitters, max_explanation, max_band, incident_sequence) "
+            "VALUES (99999, 'Nieuw B.V.', 5, 'zorg', 1, '', '', 0)"
+        )
+        assert Organisation.get(customer_number=99999).incident_count == 0
