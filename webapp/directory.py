@@ -48,21 +48,18 @@ def page_of_contacts(organisation, search: str, number: int, settings: policy.Se
     """One page of the organisation's contacts, by name, filtered on name or e-mail."""
     search = search.strip()
     if search:
-        query = Contact.select().where(
+        matching = Contact.select().where(
             (Contact.organisation == organisation)
             & (Contact.name.contains(search) | Contact.email.contains(search.lower()))
         )
-        total = count(query)
+        total = count(matching)
     else:
         (total,) = _ALL_COUNTED.first(organisation=organisation)
     pages = max(1, math.ceil(total / PAGE_SIZE))
     number = min(max(1, number), pages)
     offset = (number - 1) * PAGE_SIZE
-    if search:
-        contacts = list(_page(query, offset))
-    else:
-        contacts = list(_ALL.rows(organisation=organisation, offset=offset))
-    return Page(rows_for(contacts, settings), number, pages, total)
+    page = _page(matching, offset) if search else _ALL.rows(organisation=organisation, offset=offset)
+    return Page(rows_for(list(page), settings), number, pages, total)
 
 
 def _page(query, offset):
