@@ -5,7 +5,7 @@ import re
 from copy import copy
 from weakref import WeakKeyDictionary
 
-from peewee import SQL, DatabaseProxy, Field, PostgresqlDatabase, SqliteDatabase, Value, fn
+from peewee import SQL, DatabaseProxy, Field, IntegerField, PostgresqlDatabase, SqliteDatabase, Value, fn
 from playhouse.db_url import connect
 from playhouse.pool import PooledDatabase
 
@@ -58,6 +58,11 @@ class _Slot:
 def slot(name: str, field: Field) -> Value:
     """A value of a ``Prepared`` query, given by name when it runs."""
     return Value(_Slot(name, field), converter=False)
+
+
+def offset_slot() -> Value:
+    """Where a prepared page of rows starts (``offset=`` when it runs)."""
+    return slot("offset", IntegerField())
 
 
 _NUMBERS = itertools.count(1)

@@ -10,12 +10,19 @@ from collections import defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
 
-from peewee import SQL, IntegerField, IntegrityError, fn
+from peewee import SQL, IntegrityError, fn
 
 from webapp import audit, clock, policy, roles
-from webapp.db import Prepared, count, lock_organisation, slot, write_transaction
+from webapp.db import Prepared, count, lock_organisation, offset_slot, slot, write_transaction
 from webapp.i18n import explain, gettext
-from webapp.models import Contact, ContactProfile, Course, CourseResult, SubmissionProfile
+from webapp.models import (
+    Contact,
+    ContactProfile,
+    CourseResult,
+    SubmissionProfile,
+    course_results,
+    profile_links,
+)
 
 PAGE_SIZE = 25
 DETAILS = ("name", "email", "phone", "function")
@@ -69,7 +76,7 @@ def _page(query, offset):
 # Without a search (most requests), built once.
 _ORGANISATION = Contact.organisation == slot("organisation", Contact.organisation)
 _ALL_COUNTED = Prepared(lambda: Contact.select(fn.COUNT(SQL("*"))).where(_ORGANISATION).tuples())
-_ALL = Prepared(lambda: _page(Contact.select().where(_ORGANISATION), slot("offset", IntegerField())))
+_ALL = Prepared(lambda: _page(Contact.select().where(_ORGANISATION), offset_slot()))
 
 
 def rows_for(contacts: list[Contact], settings: policy.Settings) -> list[Row]:
@@ -96,23 +103,8 @@ def _on_page(field):
     return field.in_([slot(name, field) for name in _ON_PAGE])
 
 
-# Only the columns the facts are made of: peewee builds a model for every row it reads.
-_PROFILES_ON_PAGE = Prepared(
-    lambda: ContactProfile.select(
-        ContactProfile.contact, SubmissionProfile.id, SubmissionProfile.name, Course.code, Course.name
-    )
-    .join(SubmissionProfile)
-    .join(Course)
-    .where(_on_page(ContactProfile.contact))
-    .order_by(SubmissionProfile.name)
-)
-_RESULTS_ON_PAGE = Prepared(
-    lambda: CourseResult.select(
-        CourseResult.contact, CourseResult.score, CourseResult.completed_at, Course.code
-    )
-    .join(Course)
-    .where(_on_page(CourseResult.contact))
-)
+_PROFILES_ON_PAGE = Prepared(lambda: profile_links(_on_page(ContactProfile.contact)))
+_RESULTS_ON_PAGE = Prepared(lambda: course_results(_on_page(CourseResult.contact)))
 
 
 def row_for(contact: Contact, settings: policy.Settings) -> Row:

@@ -5,12 +5,12 @@ import re
 
 from flask import Blueprint, abort, flash, g, make_response, redirect, render_template, request, url_for
 from jinja2_fragments.flask import render_block
-from peewee import JOIN, IntegerField
+from peewee import JOIN
 from werkzeug.datastructures import MultiDict
 
 from webapp import access, clock, drafts, policy, rate_limits
 from webapp.access import gate
-from webapp.db import Prepared, count, db, slot, write_transaction
+from webapp.db import Prepared, count, db, offset_slot, slot, write_transaction
 from webapp.extensions import limiter
 from webapp.htmx import is_htmx
 from webapp.i18n import gettext as _
@@ -80,16 +80,15 @@ def _list(matching, offset):
     )
 
 
-# The list unfiltered, all of the organisation's or one's own (most requests): built once.
+def _unfiltered(matching) -> Prepared:
+    return Prepared(lambda: _list(matching, offset_slot()))
+
+
+# The list unfiltered (most requests), built once: keyed by "sees all", else one's own.
 _ORGANISATION = Incident.organisation == slot("organisation", Incident.organisation)
 _UNFILTERED = {
-    True: Prepared(lambda: _list(_ORGANISATION, slot("offset", IntegerField()))),
-    False: Prepared(
-        lambda: _list(
-            _ORGANISATION & (Incident.reporter == slot("reporter", Incident.reporter)),
-            slot("offset", IntegerField()),
-        )
-    ),
+    True: _unfiltered(_ORGANISATION),
+    False: _unfiltered(_ORGANISATION & (Incident.reporter == slot("reporter", Incident.reporter))),
 }
 
 

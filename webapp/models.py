@@ -31,15 +31,12 @@ class BaseModel(Model):
         legacy_table_names = False
 
 
-# Rule 2 in SQL over the contact table: an active submitter who is not a certified expert
-# on {today} counts towards the maximum. Organisation.counts_for and the nightly
-# recalculation (webapp.quota) both use it; the partial index contact_quota_in_use serves it.
-COUNTS_TOWARDS_MAXIMUM = "active AND submitter AND (expert_until IS NULL OR expert_until < {today})"
-
-# The experts are the active submitters who do not count: derived, not spelled out again.
+# Rule 2's counts for one organisation (policy.COUNTS_TOWARDS_MAXIMUM_SQL, served by the
+# partial index contact_quota_in_use). The experts are the active submitters who do not
+# count: derived, not spelled out again.
 COUNTS = f"""
 SELECT o.max_submitters,
-  (SELECT COUNT(*) FROM contact WHERE organisation_id = o.id AND {COUNTS_TOWARDS_MAXIMUM}),
+  (SELECT COUNT(*) FROM contact WHERE organisation_id = o.id AND {policy.COUNTS_TOWARDS_MAXIMUM_SQL}),
   (SELECT COUNT(*) FROM contact WHERE organisation_id = o.id AND active AND submitter),
   (SELECT COUNT(*) FROM contact WHERE organisation_id = o.id AND active AND admin)
 FROM organisation o WHERE o.id = {{organisation}}
@@ -162,7 +159,7 @@ class Contact(UserMixin, BaseModel):
             profiles=(
                 tuple(profiles)
                 if profiles is not None
-                else Deferred(_PROFILES, SubmissionProfile.facts, contact=self.id)
+                else Deferred(_PROFILES, lambda link: link.profile.facts(), contact=self.id)
             ),
             attempts=(
                 tuple(attempts)
@@ -344,6 +341,31 @@ TABLES = [
 ]
 
 
+# A contact's profiles and course results, for one contact (Contact.facts) or a page of
+# them (directory.rows_for). Only the columns the facts are made of: peewee builds a model
+# for every row it reads.
+def profile_links(contacts):
+    """ContactProfile rows of ``contacts`` (a condition), each with its profile and course."""
+    return (
+        ContactProfile.select(
+            ContactProfile.contact, SubmissionProfile.id, SubmissionProfile.name, Course.code, Course.name
+        )
+        .join(SubmissionProfile)
+        .join(Course)
+        .where(contacts)
+        .order_by(SubmissionProfile.name)
+    )
+
+
+def course_results(contacts):
+    """CourseResult rows of ``contacts`` (a condition), each with its course's code."""
+    return (
+        CourseResult.select(CourseResult.contact, CourseResult.score, CourseResult.completed_at, Course.code)
+        .join(Course)
+        .where(contacts)
+    )
+
+
 # Queries most requests run, built once (see db.Prepared).
 _ADMIN_NAMES = Prepared(
     lambda: Contact.select(Contact.name)
@@ -353,18 +375,9 @@ _ADMIN_NAMES = Prepared(
 )
 _COUNTS = PreparedSQL(COUNTS)
 _PROFILES = Prepared(
-    lambda: SubmissionProfile.select(SubmissionProfile, Course)
-    .join(ContactProfile)
-    .switch(SubmissionProfile)
-    .join(Course)
-    .where(ContactProfile.contact == slot("contact", ContactProfile.contact))
-    .order_by(SubmissionProfile.name)
+    lambda: profile_links(ContactProfile.contact == slot("contact", ContactProfile.contact))
 )
-_ATTEMPTS = Prepared(
-    lambda: CourseResult.select(CourseResult, Course)
-    .join(Course)
-    .where(CourseResult.contact == slot("contact", CourseResult.contact))
-)
+_ATTEMPTS = Prepared(lambda: course_results(CourseResult.contact == slot("contact", CourseResult.contact)))
 _BY_ID = Prepared(lambda: Contact.select().where(Contact.id == slot("id", Contact.id)))
 _SIGNED_IN = Prepared(
     lambda: Contact.select(Contact, Organisation)

@@ -468,6 +468,11 @@ def counts_towards_maximum(contact: Contact, today: date) -> bool:
     return contact.active and contact.submitter and not is_expert(contact, today)
 
 
+# The same rule as a condition on the contact table, for the database's counts (the
+# organisation's counter on every page, the nightly recalculation): keep the two together.
+COUNTS_TOWARDS_MAXIMUM_SQL = "active AND submitter AND (expert_until IS NULL OR expert_until < {today})"
+
+
 def _created_local_date(contact: Contact) -> date:
     created = contact.created_at
     if created.tzinfo is None:

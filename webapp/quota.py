@@ -44,7 +44,7 @@ from flask.cli import with_appcontext
 
 from webapp import clock, policy
 from webapp.db import Prepared, db, execute_named, is_sqlite, write_transaction
-from webapp.models import COUNTS_TOWARDS_MAXIMUM, Contact, Organisation, QuotaRun
+from webapp.models import Contact, Organisation, QuotaRun
 
 log = logging.getLogger(__name__)
 
@@ -160,7 +160,7 @@ IN_USE = f"""
 INSERT INTO quota_in_use (organisation_id, n)
 SELECT organisation_id, COUNT(*)
 FROM {CONTACT}
-WHERE {COUNTS_TOWARDS_MAXIMUM}
+WHERE {policy.COUNTS_TOWARDS_MAXIMUM_SQL}
 GROUP BY organisation_id
 """
 
