@@ -98,8 +98,9 @@ def _row_with_summary(contact: Contact, refusal=None, role=None) -> str:
 @bp.get("/<int:contact_id>")
 @gate("manage_contacts")
 def detail(contact_id: int):
-    row = directory.row_for(get_contact(contact_id), access.settings())
-    return render_template("contacts/detail.html", row=row)
+    contact = get_contact(contact_id)
+    row = directory.row_for(contact, access.settings())
+    return render_template("contacts/detail.html", contact=contact, row=row)
 
 
 @bp.route("/<int:contact_id>/edit", methods=["GET", "POST"])

@@ -146,26 +146,10 @@ class Contact(UserMixin, BaseModel):
         """This contact as the rules module sees it. Its profiles and course results are
         read (one query each) when a rule first asks for them, unless given: a list of
         contacts reads them in bulk (``directory.rows_for``)."""
-        return policy.Contact(
-            id=self.id,
-            organisation_id=self.organisation_id,
-            name=self.name,
-            created_at=clock.aware(self.created_at),
-            active=self.active,
-            submitter=self.submitter,
-            viewer=self.viewer,
-            admin=self.admin,
-            expert_until=self.expert_until,
-            profiles=(
-                tuple(profiles)
-                if profiles is not None
-                else Deferred(_PROFILES, lambda link: link.profile.facts(), contact=self.id)
-            ),
-            attempts=(
-                tuple(attempts)
-                if attempts is not None
-                else Deferred(_ATTEMPTS, CourseResult.facts, contact=self.id)
-            ),
+        return contact_facts(
+            self,
+            tuple(profiles) if profiles is not None else Deferred(_PROFILES, profile_facts, contact=self.id),
+            tuple(attempts) if attempts is not None else Deferred(_ATTEMPTS, attempt_facts, contact=self.id),
         )
 
     @staticmethod
@@ -180,7 +164,7 @@ class Contact(UserMixin, BaseModel):
 
     @property
     def roles(self) -> tuple[str, ...]:
-        return tuple(role for role in policy.ROLES if getattr(self, role))
+        return policy.roles_held(self)
 
 
 class ContactProfile(BaseModel):
@@ -201,10 +185,6 @@ class CourseResult(BaseModel):
 
     class Meta:
         indexes = ((("contact", "course", "completed_at"), True),)
-
-    def facts(self) -> policy.Attempt:
-        completed_at = clock.aware(self.completed_at) if self.completed_at else None
-        return policy.Attempt(course_code=self.course.code, score=self.score, completed_at=completed_at)
 
 
 class Incident(BaseModel):
@@ -341,11 +321,43 @@ TABLES = [
 ]
 
 
+def contact_facts(contact, profiles, attempts) -> policy.Contact:
+    """A contact as the rules see it: a model, or a row of ``FACT_COLUMNS``."""
+    return policy.Contact(
+        id=contact.id,
+        organisation_id=contact.organisation_id,
+        name=contact.name,
+        created_at=clock.aware(contact.created_at),
+        active=contact.active,
+        submitter=contact.submitter,
+        viewer=contact.viewer,
+        admin=contact.admin,
+        expert_until=contact.expert_until,
+        profiles=profiles,
+        attempts=attempts,
+    )
+
+
+# What contact_facts reads, and the e-mail: a list of contacts (directory) reads these.
+FACT_COLUMNS = (
+    Contact.id,
+    Contact.organisation.alias("organisation_id"),
+    Contact.name,
+    Contact.email,
+    Contact.created_at,
+    Contact.active,
+    Contact.submitter,
+    Contact.viewer,
+    Contact.admin,
+    Contact.expert_until,
+)
+
+
 # A contact's profiles and course results, for one contact (Contact.facts) or a page of
-# them (directory.rows_for). Only the columns the facts are made of: peewee builds a model
-# for every row it reads.
+# them (directory.rows_for), as tuples that start with the contact's id: see
+# profile_facts and attempt_facts.
 def profile_links(contacts):
-    """ContactProfile rows of ``contacts`` (a condition), each with its profile and course."""
+    """The profiles of ``contacts`` (a condition), each with its course."""
     return (
         ContactProfile.select(
             ContactProfile.contact, SubmissionProfile.id, SubmissionProfile.name, Course.code, Course.name
@@ -354,15 +366,29 @@ def profile_links(contacts):
         .join(Course)
         .where(contacts)
         .order_by(SubmissionProfile.name)
+        .tuples()
     )
 
 
+def profile_facts(link) -> policy.Profile:
+    _, profile_id, name, course_code, course_name = link
+    return policy.Profile(id=profile_id, name=name, course_code=course_code, course_name=course_name)
+
+
 def course_results(contacts):
-    """CourseResult rows of ``contacts`` (a condition), each with its course's code."""
+    """The course results of ``contacts`` (a condition)."""
     return (
-        CourseResult.select(CourseResult.contact, CourseResult.score, CourseResult.completed_at, Course.code)
+        CourseResult.select(CourseResult.contact, Course.code, CourseResult.score, CourseResult.completed_at)
         .join(Course)
         .where(contacts)
+        .tuples()
+    )
+
+
+def attempt_facts(result) -> policy.Attempt:
+    _, course_code, score, completed_at = result
+    return policy.Attempt(
+        course_code=course_code, score=score, completed_at=clock.aware(completed_at) if completed_at else None
     )
 
 

@@ -84,6 +84,7 @@ __all__ = [
     "qualifying_profiles",
     "quota",
     "quota_explanation",
+    "roles_held",
     "score_decimal",
     "single_admin_warning",
     "uncompared_explanation",
@@ -456,6 +457,10 @@ def _not_admin(admin_names: Iterable[str]) -> Reason:
 # ---------------------------------------------------------------------------
 # Rules 2–4: experts, maximum, course requirement
 # ---------------------------------------------------------------------------
+
+
+def roles_held(contact: Contact) -> tuple[str, ...]:
+    return tuple(role for role in ROLES if getattr(contact, role))
 
 
 def is_expert(contact: Contact, today: date) -> bool:
