@@ -10,7 +10,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
 
-from peewee import SQL, IntegrityError, fn
+from peewee import IntegrityError
 
 from webapp import audit, clock, policy, roles
 from webapp.db import Prepared, count, lock_organisation, offset_slot, slot, write_transaction
@@ -20,6 +20,7 @@ from webapp.models import (
     Contact,
     ContactProfile,
     CourseResult,
+    Organisation,
     SubmissionProfile,
     attempt_facts,
     contact_facts,
@@ -60,21 +61,21 @@ class Page:
     total: int
 
 
-def page_of_contacts(organisation, search: str, number: int, settings: policy.Settings) -> Page:
+def page_of_contacts(organisation: Organisation, search: str, number: int, settings: policy.Settings) -> Page:
     """One page of the organisation's contacts, by name, filtered on name or e-mail."""
     search = search.strip()
     if search:
         matching = _contacts(
-            (Contact.organisation == organisation)
+            (Contact.organisation == organisation.id)
             & (Contact.name.contains(search) | Contact.email.contains(search.lower()))
         )
         total = count(matching)
     else:
-        (total,) = _ALL_COUNTED.first(organisation=organisation)
+        total = organisation.contact_count  # kept by the database
     pages = max(1, math.ceil(total / PAGE_SIZE))
     number = min(max(1, number), pages)
     offset = (number - 1) * PAGE_SIZE
-    page = _page(matching, offset) if search else _ALL.rows(organisation=organisation, offset=offset)
+    page = _page(matching, offset) if search else _ALL.rows(organisation=organisation.id, offset=offset)
     return Page(rows_for(list(page), settings), number, pages, total)
 
 
@@ -89,7 +90,6 @@ def _page(query, offset):
 
 # Without a search (most requests), built once.
 _ORGANISATION = Contact.organisation == slot("organisation", Contact.organisation)
-_ALL_COUNTED = Prepared(lambda: Contact.select(fn.COUNT(SQL("*"))).where(_ORGANISATION).tuples())
 _ALL = Prepared(lambda: _page(_contacts(_ORGANISATION), offset_slot()))
 
 

@@ -57,9 +57,11 @@ class Organisation(BaseModel):
     max_peer_count = IntegerField(null=True)
     max_p75 = FloatField(null=True)  # None: fewer than the minimum number of peers
     incident_sequence = IntegerField(default=0)
-    # How many incidents it has, kept by the database (triggers, schema migration 6): the
-    # incidents list shows the number on every page. The portal only reads it.
-    incident_count = IntegerField(default=0, constraints=[SQL("DEFAULT 0")])  # any writer's rows
+    # How many incidents and contacts it has, kept by the database (triggers, schema
+    # migrations 6 and 7) for whoever writes them: the lists show the number on every page.
+    # The portal only reads them.
+    incident_count = IntegerField(default=0, constraints=[SQL("DEFAULT 0")])
+    contact_count = IntegerField(default=0, constraints=[SQL("DEFAULT 0")])
 
     @staticmethod
     def counts_for(organisation_id: int, today=None) -> policy.OrgCounts:

@@ -64,41 +64,51 @@ def _pending_requests_index(migrator):
 def _incident_count(migrator):
     """Each organisation's number of incidents, kept by the database on every insert and
     delete: counting an organisation's 20,000 incidents took a sixth of the list's time."""
-    if "incident_count" not in {column.name for column in db.get_columns("organisation")}:
+    _keep_count(migrator, "incident", "incidents")
+
+
+def _contact_count(migrator):
+    """Each organisation's number of contacts, kept the same way: counting 5,000 contacts
+    was the dearest query of *Mijn contactpersonen*."""
+    _keep_count(migrator, "contact", "contacts")
+
+
+def _keep_count(migrator, table: str, plural: str):
+    """``organisation.<table>_count``: the number of the table's rows per organisation, kept
+    by triggers on every insert, delete and move, whoever writes them (the portal, an import,
+    a script). A migration that rebuilds ``table`` on SQLite drops its triggers: run this
+    again after it."""
+    column = f"{table}_count"
+    if column not in {c.name for c in db.get_columns("organisation")}:
         count = IntegerField(default=0, constraints=[SQL("DEFAULT 0")])
-        run_migrations(migrator.add_column("organisation", "incident_count", count))
-    for statement in _SQLITE_INCIDENT_COUNT if is_sqlite() else _POSTGRES_INCIDENT_COUNT:
+        run_migrations(migrator.add_column("organisation", column, count))
+    add = f"UPDATE organisation SET {column} = {column} + 1 WHERE id = NEW.organisation_id;"
+    subtract = f"UPDATE organisation SET {column} = {column} - 1 WHERE id = OLD.organisation_id;"
+    if is_sqlite():
+        statements = [
+            f"CREATE TRIGGER IF NOT EXISTS {table}_counted AFTER INSERT ON {table} BEGIN {add} END",
+            f"CREATE TRIGGER IF NOT EXISTS {table}_uncounted AFTER DELETE ON {table} BEGIN {subtract} END",
+            f"CREATE TRIGGER IF NOT EXISTS {table}_moved AFTER UPDATE OF organisation_id ON {table} "
+            f"BEGIN {subtract} {add} END",
+        ]
+    else:
+        statements = [
+            f"""CREATE OR REPLACE FUNCTION count_{plural}() RETURNS trigger LANGUAGE plpgsql AS $$
+            BEGIN
+              IF TG_OP <> 'INSERT' THEN {subtract} END IF;
+              IF TG_OP <> 'DELETE' THEN {add} END IF;
+              RETURN NULL;
+            END $$""",
+            f"DROP TRIGGER IF EXISTS {column} ON {table}",
+            f"CREATE TRIGGER {column} AFTER INSERT OR DELETE OR UPDATE OF organisation_id ON {table} "
+            f"FOR EACH ROW EXECUTE FUNCTION count_{plural}()",
+        ]
+    for statement in statements:
         db.execute_sql(statement)
     db.execute_sql(
-        "UPDATE organisation SET incident_count = "
-        "(SELECT COUNT(*) FROM incident WHERE incident.organisation_id = organisation.id)"
+        f"UPDATE organisation SET {column} = "
+        f"(SELECT COUNT(*) FROM {table} WHERE {table}.organisation_id = organisation.id)"
     )
-
-
-_SQLITE_INCIDENT_COUNT = [
-    "CREATE TRIGGER IF NOT EXISTS incident_counted AFTER INSERT ON incident BEGIN "
-    "UPDATE organisation SET incident_count = incident_count + 1 WHERE id = NEW.organisation_id; END",
-    "CREATE TRIGGER IF NOT EXISTS incident_uncounted AFTER DELETE ON incident BEGIN "
-    "UPDATE organisation SET incident_count = incident_count - 1 WHERE id = OLD.organisation_id; END",
-    "CREATE TRIGGER IF NOT EXISTS incident_moved AFTER UPDATE OF organisation_id ON incident BEGIN "
-    "UPDATE organisation SET incident_count = incident_count - 1 WHERE id = OLD.organisation_id; "
-    "UPDATE organisation SET incident_count = incident_count + 1 WHERE id = NEW.organisation_id; END",
-]
-_POSTGRES_INCIDENT_COUNT = [
-    """CREATE OR REPLACE FUNCTION count_incidents() RETURNS trigger LANGUAGE plpgsql AS $$
-    BEGIN
-      IF TG_OP <> 'INSERT' THEN
-        UPDATE organisation SET incident_count = incident_count - 1 WHERE id = OLD.organisation_id;
-      END IF;
-      IF TG_OP <> 'DELETE' THEN
-        UPDATE organisation SET incident_count = incident_count + 1 WHERE id = NEW.organisation_id;
-      END IF;
-      RETURN NULL;
-    END $$""",
-    "DROP TRIGGER IF EXISTS incident_count ON incident",
-    "CREATE TRIGGER incident_count AFTER INSERT OR DELETE OR UPDATE OF organisation_id ON incident "
-    "FOR EACH ROW EXECUTE FUNCTION count_incidents()",
-]
 
 
 MIGRATIONS = [
@@ -108,6 +118,7 @@ MIGRATIONS = [
     _admins_index,
     _pending_requests_index,
     _incident_count,
+    _contact_count,
 ]
 
 

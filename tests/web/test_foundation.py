@@ -8,7 +8,7 @@ from playhouse.migrate import migrate as run_migrations
 from tests.conftest import TEST_DB
 from webapp import schema, seed
 from webapp.db import db, is_sqlite
-from webapp.models import Incident, Organisation, SchemaVersion
+from webapp.models import Contact, Incident, Organisation, SchemaVersion
 
 
 def test_healthz_answers_ok(client):
@@ -87,15 +87,16 @@ def test_migrations_upgrade_a_database_that_holds_data(make_app):
     app = make_app()
     with app.app_context():
         seed.seed_demo()
-        triggers = ("incident_counted", "incident_uncounted", "incident_moved") if is_sqlite() else ()
-        for statement in [f"DROP TRIGGER {name}" for name in triggers] or [
-            "DROP TRIGGER incident_count ON incident", "DROP FUNCTION count_incidents()"
-        ]:
-            db.execute_sql(statement)
+        for table, plural in (("incident", "incidents"), ("contact", "contacts")):
+            triggers = (f"{table}_counted", f"{table}_uncounted", f"{table}_moved") if is_sqlite() else ()
+            for statement in [f"DROP TRIGGER {name}" for name in triggers] or [
+                f"DROP TRIGGER {table}_count ON {table}", f"DROP FUNCTION count_{plural}()"
+            ]:
+                db.execute_sql(statement)
         if is_sqlite():
             db.pragma("foreign_keys", 0)  # dropping a column rebuilds the table on SQLite
         migrator = SqliteMigrator(db.obj) if is_sqlite() else PostgresqlMigrator(db.obj)
-        columns = ("max_band", "max_base", "max_peer_count", "max_p75", "incident_count")
+        columns = ("max_band", "max_base", "max_peer_count", "max_p75", "incident_count", "contact_count")
         run_migrations(*(migrator.drop_column("organisation", name) for name in columns))
         if is_sqlite():
             db.pragma("foreign_keys", 1)
@@ -107,6 +108,8 @@ def test_migrations_upgrade_a_database_that_holds_data(make_app):
         assert korenschoof.max_submitters == 3
         incidents = Incident.select().where(Incident.organisation == korenschoof)
         assert korenschoof.incident_count == incidents.count() > 0
+        contacts = Contact.select().where(Contact.organisation == korenschoof)
+        assert korenschoof.contact_count == contacts.count() > 0
 
         # Migrated again over its own triggers (SQLite rebuilds tables that hold them): they
         # still count.
@@ -115,29 +118,37 @@ def test_migrations_upgrade_a_database_that_holds_data(make_app):
         row = incidents.dicts().first()
         del row["id"]
         Incident.create(**{**row, "number": "2026-999999"})
-        assert Organisation.get_by_id(korenschoof.id).incident_count == incidents.count()
+        Contact.create(organisation=korenschoof, name="Nieuw", email="nieuw@korenschoof.example")
+        again = Organisation.get_by_id(korenschoof.id)
+        assert (again.incident_count, again.contact_count) == (incidents.count(), contacts.count())
 
 
-def test_the_database_keeps_each_organisations_number_of_incidents(seeded):
-    """Whoever writes the incidents (the portal, an import, a script), the count follows."""
+@pytest.mark.parametrize(
+    "model, column, unique",
+    [(Incident, "incident_count", "number"), (Contact, "contact_count", "email")],
+    ids=["incidents", "contacts"],
+)
+def test_the_database_keeps_each_organisations_number_of(seeded, model, column, unique):
+    """Whoever writes the rows (the portal, an import, a script), the count follows."""
     with seeded.app_context():
         korenschoof, other = Organisation.select().order_by(Organisation.id)[:2]
 
         def counted():
-            return [Organisation.get_by_id(o.id).incident_count for o in (korenschoof, other)]
+            return [getattr(Organisation.get_by_id(o.id), column) for o in (korenschoof, other)]
 
         def actual():
-            return [Incident.select().where(Incident.organisation == o).count() for o in (korenschoof, other)]
+            return [model.select().where(model.organisation == o).count() for o in (korenschoof, other)]
 
         assert counted() == actual()
-        template = Incident.select().where(Incident.organisation == korenschoof).dicts().first()
+        template = model.select().where(model.organisation == korenschoof).dicts().first()
         del template["id"]
-        Incident.insert_many([{**template, "number": f"2026-9{i:05d}"} for i in range(3)]).execute()
+        template.pop("oidc_subject", None)  # unique: the copies have none
+        added = [f"9{i:05d}@x" for i in range(3)]
+        model.insert_many([{**template, unique: value} for value in added]).execute()
         assert counted() == actual() and counted()[0] >= 3
-        moved = Incident.get(Incident.number == "2026-900000")
-        Incident.update(organisation=other).where(Incident.id == moved.id).execute()
+        model.update(organisation=other).where(getattr(model, unique) == added[0]).execute()
         assert counted() == actual()
-        Incident.delete().where(Incident.number.startswith("2026-9")).execute()
+        model.delete().where(getattr(model, unique).in_(added)).execute()
         assert counted() == actual()
 
         # An organisation added by plain SQL (an import, bench/quota) starts at none.
@@ -146,4 +157,4 @@ def test_the_database_keeps_each_organisations_number_of_incidents(seeded):
             "max_submitters, max_explanation, max_band, incident_sequence) "
             "VALUES (99999, 'Nieuw B.V.', 5, 'zorg', 1, '', '', 0)"
         )
-        assert Organisation.get(customer_number=99999).incident_count == 0
+        assert getattr(Organisation.get(customer_number=99999), column) == 0
