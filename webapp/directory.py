@@ -9,6 +9,7 @@ import math
 from collections import defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import lru_cache
 
 from peewee import IntegrityError
 
@@ -108,7 +109,7 @@ def rows_for(contacts: list, settings: policy.Settings) -> list[Row]:
         attempts[result[0]].append(attempt_facts(result))
     today = clock.today()
     return [
-        _row(contact_facts(c, tuple(profiles[c.id]), tuple(attempts[c.id])), c.email, settings, today)
+        _page_row(contact_facts(c, tuple(profiles[c.id]), tuple(attempts[c.id])), c.email, settings, today)
         for c in contacts
     ]
 
@@ -143,6 +144,11 @@ def _row(facts: policy.Contact, email: str, settings: policy.Settings, today) ->
             for p in facts.profiles
         ),
     )
+
+
+# The same contacts make the same rows on every view of a page: each distinct row is made
+# once per process (and its HTML found by it, contacts.row_context). Its facts are its key.
+_page_row = lru_cache(maxsize=5000)(_row)
 
 
 class Refused(Exception):

@@ -340,12 +340,15 @@ def contact_facts(contact, profiles, attempts) -> policy.Contact:
     )
 
 
+def _as_stored(*columns):
+    # Ids and texts come from the driver as Python has them: peewee's conversion would be a
+    # function call per value that changes nothing (a list reads hundreds of values).
+    return tuple(column.coerce(False) for column in columns)
+
+
 # What contact_facts reads, and the e-mail: a list of contacts (directory) reads these.
 FACT_COLUMNS = (
-    Contact.id,
-    Contact.organisation.alias("organisation_id"),
-    Contact.name,
-    Contact.email,
+    *_as_stored(Contact.id, Contact.organisation.alias("organisation_id"), Contact.name, Contact.email),
     Contact.created_at,
     Contact.active,
     Contact.submitter,
@@ -362,7 +365,9 @@ def profile_links(contacts):
     """The profiles of ``contacts`` (a condition), each with its course."""
     return (
         ContactProfile.select(
-            ContactProfile.contact, SubmissionProfile.id, SubmissionProfile.name, Course.code, Course.name
+            *_as_stored(
+                ContactProfile.contact, SubmissionProfile.id, SubmissionProfile.name, Course.code, Course.name
+            )
         )
         .join(SubmissionProfile)
         .join(Course)
@@ -380,7 +385,9 @@ def profile_facts(link) -> policy.Profile:
 def course_results(contacts):
     """The course results of ``contacts`` (a condition)."""
     return (
-        CourseResult.select(CourseResult.contact, Course.code, CourseResult.score, CourseResult.completed_at)
+        CourseResult.select(
+            *_as_stored(CourseResult.contact, Course.code), CourseResult.score, CourseResult.completed_at
+        )
         .join(Course)
         .where(contacts)
         .tuples()
