@@ -9,7 +9,7 @@ import math
 from collections import defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
-from functools import lru_cache
+from functools import cached_property, lru_cache
 
 from peewee import IntegrityError
 
@@ -52,6 +52,15 @@ class Row:
     @property
     def roles(self) -> tuple[str, ...]:
         return policy.roles_held(self.contact)
+
+    # A row's HTML is found by the row on every view of its page (contacts.row_context), and
+    # the same row object comes back for the same facts (_page_row): hashed once, not each time.
+    def __hash__(self) -> int:
+        return self._hash
+
+    @cached_property
+    def _hash(self) -> int:
+        return hash((self.contact, self.email, self.course_requirement, self.expert, self.profiles))
 
 
 @dataclass(frozen=True)
