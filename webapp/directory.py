@@ -110,17 +110,22 @@ def rows_for(contacts: list, settings: policy.Settings) -> list[Row]:
     ids = [c.id for c in contacts]
     # The page's ids fill the queries' slots; 0 (no contact) fills those a short page leaves.
     on_page = dict(zip(_ON_PAGE, ids + [0] * (PAGE_SIZE - len(ids)), strict=True))
-    profiles = defaultdict(list)
+    links = defaultdict(list)
     for link in _PROFILES_ON_PAGE.rows(**on_page):
-        profiles[link[0]].append(profile_facts(link))
-    attempts = defaultdict(list)
+        links[link[0]].append(link)
+    results = defaultdict(list)
     for result in _RESULTS_ON_PAGE.rows(**on_page):
-        attempts[result[0]].append(attempt_facts(result))
+        results[result[0]].append(result)
     today = clock.today()
-    return [
-        _page_row(contact_facts(c, tuple(profiles[c.id]), tuple(attempts[c.id])), c.email, settings, today)
-        for c in contacts
-    ]
+    return [_page_row(c, tuple(links[c.id]), tuple(results[c.id]), settings, today) for c in contacts]
+
+
+# The same contacts make the same rows on every view of a page: each distinct row is made
+# once per process from what the queries read (and its HTML found by it, contacts.row_context).
+@lru_cache(maxsize=5000)
+def _page_row(contact, links: tuple, results: tuple, settings: policy.Settings, today) -> Row:
+    facts = contact_facts(contact, tuple(map(profile_facts, links)), tuple(map(attempt_facts, results)))
+    return _row(facts, contact.email, settings, today)
 
 
 # Built once: writing out an IN list of 25 ids was a third of the time rows_for took.
@@ -154,10 +159,6 @@ def _row(facts: policy.Contact, email: str, settings: policy.Settings, today) ->
         ),
     )
 
-
-# The same contacts make the same rows on every view of a page: each distinct row is made
-# once per process (and its HTML found by it, contacts.row_context). Its facts are its key.
-_page_row = lru_cache(maxsize=5000)(_row)
 
 
 class Refused(Exception):
