@@ -1,5 +1,7 @@
 """Mijn contactpersonen: admins manage contacts and toggle roles inline (DESIGN §5)."""
 
+from weakref import WeakKeyDictionary
+
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from jinja2_fragments.flask import render_block
@@ -34,11 +36,11 @@ ROW_REFUSALS = {"maximum_reached", "last_admin", "target_inactive"}
 
 
 # A table row's HTML is made of the row (a contact's facts and what the rules concluded
-# from them), the reader's language and the contacts URL, nothing else. So each distinct
-# row is rendered once per process, not on every view of its page: the 25 rows were a third
-# of the page's time. A change to a contact gives a different row: nothing goes stale.
-_RENDERED_ROWS: dict = {}
-RENDERED_ROWS_KEPT = 5000  # a few MB per process; emptied when full
+# from them), the reader's language and the contacts URL, nothing else. So it is kept with
+# the row, per language and URL, for as long as the row itself is kept (directory._page_row,
+# the 2,000 last used per process): the 25 rows were a third of the page's time. A change to
+# a contact makes a different row, so nothing shown goes stale.
+_RENDERED_ROWS: WeakKeyDictionary = WeakKeyDictionary()  # row -> {(language, URL): HTML}
 
 
 @bp.context_processor
@@ -47,12 +49,10 @@ def row_context():
     language = str(get_locale())
 
     def remembered_row(row: directory.Row, contact_row) -> Markup:
-        key = (row, language, contacts_url)
-        html = _RENDERED_ROWS.get(key)
+        rendered = _RENDERED_ROWS.setdefault(row, {})
+        html = rendered.get((language, contacts_url))
         if html is None:
-            if len(_RENDERED_ROWS) >= RENDERED_ROWS_KEPT:
-                _RENDERED_ROWS.clear()
-            html = _RENDERED_ROWS[key] = contact_row(row)
+            html = rendered[language, contacts_url] = contact_row(row)
         return html
 
     # Every row of the table shows them: translated and built once per page, not per row.

@@ -121,8 +121,12 @@ def rows_for(contacts: list, settings: policy.Settings) -> list[Row]:
 
 
 # The same contacts make the same rows on every view of a page: each distinct row is made
-# once per process from what the queries read (and its HTML found by it, contacts.row_context).
-@lru_cache(maxsize=5000)
+# once per process from what the queries read, and its HTML kept with it (contacts.row_context).
+# The last ROWS_KEPT used are kept: some 4 KB each with their HTML (bench/pages).
+ROWS_KEPT = 2000
+
+
+@lru_cache(maxsize=ROWS_KEPT)
 def _page_row(contact, links: tuple, results: tuple, settings: policy.Settings, today) -> Row:
     facts = contact_facts(contact, tuple(map(profile_facts, links)), tuple(map(attempt_facts, results)))
     return _row(facts, contact.email, settings, today)
