@@ -164,7 +164,6 @@ def _row(facts: policy.Contact, email: str, settings: policy.Settings, today) ->
     )
 
 
-
 class Refused(Exception):
     """A save refused by a field or a rule: ``errors`` maps form fields to messages."""
 
