@@ -2,7 +2,7 @@
 
 from weakref import WeakKeyDictionary
 
-from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from jinja2_fragments.flask import render_block
 from markupsafe import Markup
@@ -49,6 +49,8 @@ def row_context():
     language = str(get_locale())
 
     def remembered_row(row: directory.Row, contact_row) -> Markup:
+        if current_app.jinja_env.auto_reload:  # developing: an edited template shows at once
+            return contact_row(row)
         rendered = _RENDERED_ROWS.setdefault(row, {})
         html = rendered.get((language, contacts_url))
         if html is None:

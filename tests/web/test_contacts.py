@@ -153,6 +153,15 @@ def test_a_rows_kept_html_goes_with_the_row(anna):
     assert len(contacts._RENDERED_ROWS) == 0
 
 
+def test_rows_are_rendered_anew_while_templates_reload(app, anna):
+    """Developing with templates reloaded (debug), an edited row template shows at once."""
+    directory._page_row.cache_clear()
+    gc.collect()
+    app.jinja_env.auto_reload = True
+    assert anna.get("/contacts").get_data(as_text=True).count('<tr id="contact-') == 7
+    assert len(contacts._RENDERED_ROWS) == 0
+
+
 def row_of(page: str, username: str) -> str:
     contact = contact_named(username)
     return re.search(rf'<tr id="contact-{contact.id}".*?</tr>', page, re.S).group(0)
