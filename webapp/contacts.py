@@ -1,7 +1,5 @@
 """Mijn contactpersonen: admins manage contacts and toggle roles inline (DESIGN §5)."""
 
-from weakref import WeakKeyDictionary
-
 from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from jinja2_fragments.flask import render_block
@@ -35,26 +33,24 @@ AUDIT_KINDS = {
 ROW_REFUSALS = {"maximum_reached", "last_admin", "target_inactive"}
 
 
-# A table row's HTML is made of the row (a contact's facts and what the rules concluded
-# from them), the reader's language and the contacts URL, nothing else. So it is kept with
-# the row, per language and URL, for as long as the row itself is kept (directory._page_row,
-# the 2,000 last used per process): the 25 rows were a third of the page's time. A change to
-# a contact makes a different row, so nothing shown goes stale.
-_RENDERED_ROWS: WeakKeyDictionary = WeakKeyDictionary()  # row -> {(language, URL): HTML}
-
-
 @bp.context_processor
 def row_context():
     contacts_url = url_for("contacts.index")  # a contact's URL extends it
-    language = str(get_locale())
+    # A table row's HTML is made of the row (a contact's facts and what the rules concluded
+    # from them), the reader's language and the contacts URL, nothing else. So the row
+    # keeps it (Row.rendered) for as long as the row itself is kept (directory._page_row,
+    # the 2,000 last used per process): the 25 rows were a third of the page's time. A
+    # change to a contact makes a different row, so nothing shown goes stale. Not while
+    # templates reload (developing): an edited template shows at once.
+    key = (str(get_locale()), contacts_url)
+    keep = not current_app.jinja_env.auto_reload
 
     def remembered_row(row: directory.Row, contact_row) -> Markup:
-        if current_app.jinja_env.auto_reload:  # developing: an edited template shows at once
-            return contact_row(row)
-        rendered = _RENDERED_ROWS.setdefault(row, {})
-        html = rendered.get((language, contacts_url))
+        html = row.rendered.get(key)
         if html is None:
-            html = rendered[language, contacts_url] = contact_row(row)
+            html = contact_row(row)
+            if keep:
+                row.rendered[key] = html
         return html
 
     # Every row of the table shows them: translated and built once per page, not per row.

@@ -7,9 +7,9 @@ write transaction and stores nothing when any field or rule refuses.
 
 import math
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
-from functools import cached_property, lru_cache
+from functools import lru_cache
 
 from peewee import IntegrityError
 
@@ -49,18 +49,13 @@ class Row:
     expert: bool
     profiles: tuple[ProfileStatus, ...]
 
+    # Its HTML per (language, contacts URL), once rendered: the page keeps it with the row
+    # (contacts.row_context), so it lasts as long as _page_row keeps the row.
+    rendered: dict = field(default_factory=dict, compare=False, repr=False)
+
     @property
     def roles(self) -> tuple[str, ...]:
         return policy.roles_held(self.contact)
-
-    # A row's HTML is found by the row on every view of its page (contacts.row_context), and
-    # the same row object comes back for the same facts (_page_row): hashed once, not each time.
-    def __hash__(self) -> int:
-        return self._hash
-
-    @cached_property
-    def _hash(self) -> int:
-        return hash((self.contact, self.email, self.course_requirement, self.expert, self.profiles))
 
 
 @dataclass(frozen=True)
@@ -121,7 +116,7 @@ def rows_for(contacts: list, settings: policy.Settings) -> list[Row]:
 
 
 # The same contacts make the same rows on every view of a page: each distinct row is made
-# once per process from what the queries read, and its HTML kept with it (contacts.row_context).
+# once per process from what the queries read, and its HTML kept on it (Row.rendered).
 # The last ROWS_KEPT used are kept: some 4 KB each with their HTML (bench/pages).
 ROWS_KEPT = 2000
 
