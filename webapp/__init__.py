@@ -2,13 +2,13 @@
 
 import logging
 
-from flask import Flask, render_template, request
+from flask import Flask, g, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from webapp import cli, i18n, security
 from webapp import config as configuration
-from webapp.db import db, open_database
+from webapp.db import DATABASE_UNAVAILABLE, db, open_database
 
 logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 
@@ -46,10 +46,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     for command in cli.COMMANDS:
         app.cli.add_command(command)
 
-    @app.before_request
-    def connect():
-        db.connect(reuse_if_open=True)
-
+    # No connect before each request: peewee connects at a request's first query. So
+    # /healthz and the stylesheets answer while the database is down, and /readyz can
+    # say that it is.
     @app.teardown_request
     def close(exc):
         if not db.is_closed():
@@ -70,9 +69,10 @@ def _init_extensions(app):
     from webapp import oidc
     from webapp.extensions import babel, csrf, limiter, login_manager, select_locale
     from webapp.models import Contact
-    from webapp.sessions import DatabaseSessionInterface
+    from webapp.sessions import DatabaseSessionInterface, raise_unreadable
 
     app.session_interface = DatabaseSessionInterface()
+    app.before_request(raise_unreadable)  # first: CSRF and sign-in checks read the session
     csrf.init_app(app)
     limiter.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
@@ -126,7 +126,23 @@ def _register_error_pages(app):
 
     @app.errorhandler(500)
     def server_error(error):
+        if isinstance(error.original_exception, DATABASE_UNAVAILABLE):
+            return database_unavailable(error.original_exception)  # saving the session
         return _error_page(500, "server_error", error)
+
+    def database_unavailable(error):
+        # An outage, a lock held too long, a full pool: it passes, so 503 and "try again",
+        # on a page that reads nothing from the database (no contact, no session, which
+        # may have failed to open: it is not saved either).
+        app.logger.error("database unavailable: %s", error)
+        g.database_unavailable = True
+        # Rendered without the context processors: Flask-Login's would load the contact.
+        template = app.jinja_env.get_template("unavailable.html")
+        blocks = template.blocks["content"](template.new_context()) if is_htmx() else template.generate()
+        return "".join(blocks), 503, {"Retry-After": "30"}
+
+    for unavailable in DATABASE_UNAVAILABLE:
+        app.register_error_handler(unavailable, database_unavailable)
 
     def _error_page(status, kind, error):
         template = "error.html"

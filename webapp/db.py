@@ -5,11 +5,27 @@ import re
 from copy import copy
 from weakref import WeakKeyDictionary
 
-from peewee import SQL, DatabaseProxy, Field, IntegerField, PostgresqlDatabase, SqliteDatabase, Value, fn
+from peewee import (
+    SQL,
+    DatabaseProxy,
+    Field,
+    IntegerField,
+    InterfaceError,
+    OperationalError,
+    PostgresqlDatabase,
+    SqliteDatabase,
+    Value,
+    fn,
+)
 from playhouse.db_url import connect
-from playhouse.pool import PooledDatabase
+from playhouse.pool import MaxConnectionsExceeded, PooledDatabase
 
 db = DatabaseProxy()
+
+# What a request may meet when the database is down, restarting, locked for longer than
+# busy_timeout, or when the pool is exhausted: passing trouble, answered with 503.
+# (A broken query is a ProgrammingError or IntegrityError, and stays a 500.)
+DATABASE_UNAVAILABLE = (OperationalError, InterfaceError, MaxConnectionsExceeded)
 
 SQLITE_PRAGMAS = {
     "foreign_keys": 1,

@@ -5,11 +5,12 @@ import json
 import secrets
 from datetime import timedelta
 
+from flask import g, session
 from flask.sessions import SessionInterface, SessionMixin
 from werkzeug.datastructures import CallbackDict
 
 from webapp import clock
-from webapp.db import Prepared, db, slot
+from webapp.db import DATABASE_UNAVAILABLE, Prepared, slot
 from webapp.models import WebSession
 
 TOUCH_EVERY = timedelta(seconds=60)  # sliding expiry without a write on every request
@@ -37,6 +38,7 @@ class ServerSession(CallbackDict, SessionMixin):
         self.modified = False
         self.ended = False
         self.columns = {}
+        self.unreadable = None  # the database error that kept the row out of reach
 
     def bind(self, **columns):
         """Store these columns (contact, subject, tokens) on the row when the response is saved."""
@@ -59,15 +61,24 @@ class DatabaseSessionInterface(SessionInterface):
 
     def open_session(self, app, request):
         key = request.cookies.get(self.get_cookie_name(app))
-        if not key:
+        if not key or request.path.startswith(app.static_url_path + "/"):
+            # A stylesheet or script needs no session, and so loads while the database is down.
             return ServerSession()
-        db.connect(reuse_if_open=True)
-        row = _LIVE_SESSION.first(key_hash=key_hash(key), now=clock.now())
+        try:
+            row = _LIVE_SESSION.first(key_hash=key_hash(key), now=clock.now())
+        except DATABASE_UNAVAILABLE as error:
+            # Flask cannot answer an error raised while it opens the session, and the
+            # person is not signed out: raise_unreadable raises it where it can.
+            session = ServerSession()
+            session.unreadable = error
+            return session
         if row is None:
             return ServerSession()
         return ServerSession(json.loads(row.data), key=key, row=row)
 
     def save_session(self, app, session, response):
+        if g.get("database_unavailable"):
+            return  # the session's row is out of reach (and None if it never opened)
         name = self.get_cookie_name(app)
         domain = self.get_cookie_domain(app)
         path = self.get_cookie_path(app)
@@ -108,6 +119,13 @@ class DatabaseSessionInterface(SessionInterface):
             path=path,
         )
         response.vary.add("Cookie")
+
+
+def raise_unreadable():
+    """Before anything else of a request: a session that could not be read is the
+    database's outage (503), not a signed-out visitor."""
+    if session.unreadable is not None:
+        raise session.unreadable
 
 
 def end_sessions(*, contact_id=None, subject=None, sid=None) -> int:

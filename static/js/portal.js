@@ -3,3 +3,44 @@ document.addEventListener("htmx:configRequest", (event) => {
   const token = document.querySelector('meta[name="csrf-token"]');
   if (token) event.detail.headers["X-CSRFToken"] = token.content;
 });
+
+// An htmx request refused or failed (htmx-config in base.html swaps the portal's
+// explanation into #problem): show the box, and untick or tick again a checkbox the
+// person changed, for the change did not happen.
+const problemBox = () => document.getElementById("problem-box");
+
+function closeProblem() {
+  problemBox().hidden = true;
+  document.getElementById("problem").replaceChildren();
+}
+
+function undoChange(element) {
+  if (element instanceof HTMLInputElement && element.type === "checkbox") {
+    element.checked = !element.checked;
+  }
+}
+
+document.addEventListener("htmx:responseError", (event) => {
+  problemBox().hidden = false;
+  undoChange(event.detail.elt);
+});
+
+document.addEventListener("htmx:sendError", (event) => {
+  // No answer at all: the portal (or the connection) is down.
+  const message = document.createElement("p");
+  message.setAttribute("role", "alert");
+  message.textContent = problemBox().dataset.unreachable;
+  document.getElementById("problem").replaceChildren(message);
+  problemBox().hidden = false;
+  undoChange(event.detail.elt);
+});
+
+document.addEventListener("htmx:afterRequest", (event) => {
+  if (event.detail.successful && event.detail.target !== document.getElementById("problem")) {
+    closeProblem();
+  }
+});
+
+document.addEventListener("click", (event) => {
+  if (event.target.id === "problem-close") closeProblem();
+});

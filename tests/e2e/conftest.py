@@ -8,11 +8,13 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+from peewee import SqliteDatabase
 from werkzeug.serving import make_server
 
 from tests.conftest import TEST_CONFIG, unavailable
 from tests.support.devidp import DevIdp, DevIdpError, free_port
 from webapp import create_app, schema
+from webapp.db import db
 from webapp.models import AccessRequest, WebSession
 from webapp.seed import seed_demo
 
@@ -103,6 +105,18 @@ def fresh_demo(request):
         WebSession.delete().execute()
         AccessRequest.delete().execute()
     yield
+
+
+@contextmanager
+def database_unreachable():
+    """The running portal's database out of reach (a file in a folder that is not there),
+    then back: the portal opens its database per request, through ``db``."""
+    reachable = db.obj
+    db.initialize(SqliteDatabase("/nonexistent-folder/portal.sqlite3"))
+    try:
+        yield
+    finally:
+        db.initialize(reachable)
 
 
 @pytest.fixture(scope="session")

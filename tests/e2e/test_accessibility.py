@@ -2,7 +2,7 @@
 
 import pytest
 
-from tests.e2e.conftest import serious_accessibility_violations, sign_in
+from tests.e2e.conftest import database_unreachable, serious_accessibility_violations, sign_in
 from webapp.models import Contact, Incident
 
 SIGNED_OUT_PAGES = ["/", "/does-not-exist"]
@@ -39,3 +39,11 @@ def test_signed_in_pages(stack, page, username):
         if found:
             problems[path] = found
     assert problems == {}
+
+
+def test_the_outage_page(stack, page):
+    sign_in(page, stack, "anna.admin")
+    with database_unreachable():
+        page.goto(stack.url("/contacts"))
+        assert page.get_by_role("heading", level=1).inner_text() == "Tijdelijk niet beschikbaar"
+        assert serious_accessibility_violations(page) == []

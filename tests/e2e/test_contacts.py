@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import sign_in
+from tests.e2e.conftest import database_unreachable, sign_in
+from webapp.models import Contact
 
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 
@@ -80,3 +81,40 @@ def test_admin_toggles_within_the_maximum_and_it_holds_on_the_next_request(stack
     support = bram.goto(stack.url("/support"))
     if support.status != 404:
         screenshot(bram, "support.png")
+
+
+def test_a_toggle_that_does_not_happen_says_why_and_leaves_the_box_as_it_was(stack, new_context):
+    anna = patient_page(new_context, viewport={"width": 1280, "height": 900})
+    sign_in(anna, stack, "anna.admin", next_path="/contacts")
+    gijs_views = anna.locator("tr", has_text="Gijs de Boer").get_by_label("Incidenten bekijken")
+    problem = anna.locator("#problem-box")
+    expect(problem).to_be_hidden()
+
+    # The database out of reach: the portal says so, and the box is unticked again.
+    with database_unreachable():
+        gijs_views.click()
+        expect(problem).to_contain_text("Tijdelijk niet beschikbaar")
+        expect(gijs_views).not_to_be_checked()
+    # Back: the next change goes through, and the explanation goes away.
+    gijs_views.click()
+    expect(gijs_views).to_be_checked()
+    expect(problem).to_be_hidden()
+    anna.reload()
+    expect(gijs_views).to_be_checked()
+
+    # Meanwhile Anna is no longer an administrator (rule 7: at once): the refusal says why.
+    with stack.app.app_context():
+        Contact.update(admin=False).where(Contact.email.startswith("anna.admin@")).execute()
+    gijs_views.click()
+    expect(problem).to_contain_text("Niet geautoriseerd")
+    expect(problem).to_contain_text("Alleen klantportalbeheerders kunnen")
+    expect(gijs_views).to_be_checked()
+    problem.get_by_role("button", name="Sluiten").click()
+    expect(problem).to_be_hidden()
+
+    # No answer at all (the connection lost): said as well, and the box is ticked again.
+    anna.context.set_offline(True)
+    gijs_views.click()
+    expect(problem).to_contain_text("De Klantportal is niet bereikbaar")
+    expect(gijs_views).to_be_checked()
+    anna.context.set_offline(False)
