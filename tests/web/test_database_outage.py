@@ -78,6 +78,7 @@ def test_htmx_gets_the_explanation_as_a_fragment(signed_in):
     fragment = response.get_data(as_text=True)
     assert response.status_code == 503
     assert UNAVAILABLE_NL in fragment and "<html" not in fragment
+    assert "Opnieuw proberen" not in fragment  # a POST is not repeated by a link
 
 
 def test_stylesheets_load_while_the_database_is_down(signed_in):
