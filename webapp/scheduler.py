@@ -1,4 +1,5 @@
-"""``klantportal scheduler``: the nightly recalculation of every maximum at 02:00 Europe/Amsterdam.
+"""``klantportal scheduler``: the nightly recalculation of every maximum at 02:00 Europe/Amsterdam,
+and the sweep of expired sessions after it.
 
 APScheduler's ``BlockingScheduler`` fires the job. Several scheduler processes (one per
 host, or a restart that overlaps the old process) are safe because the database guards
@@ -24,7 +25,7 @@ from apscheduler.triggers.cron import CronTrigger
 from flask import current_app
 from flask.cli import with_appcontext
 
-from webapp import clock, quota
+from webapp import clock, quota, sessions
 from webapp.db import db
 from webapp.models import JobLock
 
@@ -64,7 +65,7 @@ def release(name: str, me: str) -> None:
 
 
 def run_nightly(app, slot: str | None = None) -> bool:
-    """The job: recalculate unless another process has this slot. Never raises."""
+    """The job: recalculate and sweep, unless another process has this slot. Never raises."""
     slot = slot or latest_slot()
     me = owner()
     with app.app_context():
@@ -75,19 +76,32 @@ def run_nightly(app, slot: str | None = None) -> bool:
                 return False
             log.info("quota recalculation for %s: started by %s", slot, me)
             try:
-                outcome = quota.recompute()
-                log.info(
-                    "quota recalculation for %s: done, %s of %s organisations changed",
-                    slot, len(outcome.changes), outcome.organisations,
-                )
-            except Exception:
-                # Recorded as failed by quota.recompute; the next night tries again.
-                log.exception("quota recalculation for %s: failed", slot)
+                _recompute(slot)
+                _sweep_sessions()
             finally:
                 release(JOB, me)
             return True
         finally:
             db.close()
+
+
+def _recompute(slot: str) -> None:
+    try:
+        outcome = quota.recompute()
+        log.info(
+            "quota recalculation for %s: done, %s of %s organisations changed",
+            slot, len(outcome.changes), outcome.organisations,
+        )
+    except Exception:
+        # Recorded as failed by quota.recompute; the next night tries again.
+        log.exception("quota recalculation for %s: failed", slot)
+
+
+def _sweep_sessions() -> None:
+    try:
+        log.info("expired sessions deleted: %s", sessions.sweep_expired())
+    except Exception:
+        log.exception("deleting expired sessions failed")  # the next night tries again
 
 
 def build(app) -> BlockingScheduler:
@@ -109,7 +123,7 @@ def build(app) -> BlockingScheduler:
 @click.option("--once", is_flag=True, help="Exit after --run-now instead of waiting for 02:00.")
 @with_appcontext
 def scheduler_command(run_now, once):
-    """Recalculate every maximum each night at 02:00 Europe/Amsterdam."""
+    """Recalculate every maximum each night at 02:00 Europe/Amsterdam; delete expired sessions."""
     app = current_app._get_current_object()
     if run_now:
         run_nightly(app)

@@ -3,13 +3,13 @@
 import os
 import subprocess
 import sys
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
 
 from webapp import clock, quota, scheduler
-from webapp.models import JobLock, Organisation, QuotaRun
+from webapp.models import JobLock, Organisation, QuotaRun, WebSession
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -46,8 +46,28 @@ def test_claim_once_per_slot_and_not_while_running(app):
         assert scheduler.claim("job", "2026-03-02", "b")
 
 
+def sessions_ending_in(app, **ends: timedelta) -> None:
+    """A session per name, expiring that long from now (negative: already expired)."""
+    with app.app_context():
+        for name, delta in ends.items():
+            WebSession.create(key_hash=name, refresh_token=f"refresh-{name}", expires_at=clock.now() + delta)
+
+
+def session_names(app) -> set[str]:
+    with app.app_context():
+        return {row.key_hash for row in WebSession.select()}
+
+
+def test_the_night_deletes_expired_sessions_and_their_tokens(app):
+    sessions_ending_in(app, ended=timedelta(seconds=-1), ended_long_ago=timedelta(days=-90),
+                       live=timedelta(minutes=29))
+    assert scheduler.run_nightly(app, "2026-03-01") is True
+    assert session_names(app) == {"live"}
+
+
 def test_survives_a_failed_run(app, build, monkeypatch):
     build.organisation(180, "Retail", 2)
+    sessions_ending_in(app, ended=timedelta(minutes=-5))
 
     def broken(run, outcome):
         raise RuntimeError("database went away")
@@ -57,6 +77,7 @@ def test_survives_a_failed_run(app, build, monkeypatch):
     with app.app_context():
         assert QuotaRun.get().outcome == "failed"
         assert Organisation.get().max_computed_at is None
+    assert session_names(app) == set()  # the sweep does not depend on the recalculation
     monkeypatch.undo()
     assert scheduler.run_nightly(app, "2026-03-02") is True  # the lock was released
     with app.app_context():
