@@ -34,6 +34,7 @@ class Stack:
 
     def __init__(self, app, server, idp):
         self.app, self.server, self.idp = app, server, idp
+        self.database = db.obj  # the app's; other tests' apps rebind the process-wide ``db``
         self.base_url = app.config["BASE_URL"]
 
     def url(self, path: str) -> str:
@@ -99,7 +100,9 @@ def fresh_demo(request):
     if "stack" not in request.fixturenames:
         yield
         return
-    app = request.getfixturevalue("stack").app
+    stack = request.getfixturevalue("stack")
+    db.initialize(stack.database)  # a test of another suite in this worker may have rebound it
+    app = stack.app
     with app.app_context():
         seed_demo()
         WebSession.delete().execute()
