@@ -106,7 +106,7 @@ def test_a_toggle_that_does_not_happen_says_why_and_leaves_the_box_as_it_was(sta
     with stack.app.app_context():
         Contact.update(admin=False).where(Contact.email.startswith("anna.admin@")).execute()
     gijs_views.click()
-    expect(problem).to_contain_text("Niet geautoriseerd")
+    expect(problem).to_contain_text("Dit mag je niet doen")
     expect(problem).to_contain_text("Alleen klantportalbeheerders kunnen")
     expect(gijs_views).to_be_checked()
     problem.get_by_role("button", name="Sluiten").click()

@@ -72,6 +72,8 @@ def test_non_admins_get_the_explained_refusal(client, login, username):
         assert "Niet geautoriseerd" in page
         assert "Alleen klantportalbeheerders" in page
         assert "Anna de Vries" in page  # who to ask
+        page_refused = response.request.method == "GET"  # else an action
+        assert ("Je hebt geen toegang tot deze pagina" if page_refused else "Dit mag je niet doen") in page
     assert not contact_named("gijs.geen").submitter
 
 
