@@ -2,7 +2,7 @@
 
 import logging
 
-from flask import Flask, g, render_template, request
+from flask import Flask, render_template, request, session
 from flask_wtf.csrf import CSRFError
 from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -98,6 +98,7 @@ def _register_blueprints(app):
 
 
 def _register_error_pages(app):
+    import jinja2_fragments
     from flask_limiter.errors import RateLimitExceeded
     from flask_login import current_user
     from jinja2_fragments.flask import render_block
@@ -127,19 +128,21 @@ def _register_error_pages(app):
     @app.errorhandler(500)
     def server_error(error):
         if isinstance(error.original_exception, DATABASE_UNAVAILABLE):
-            return database_unavailable(error.original_exception)  # saving the session
+            # Raised while saving the session: outside the handlers registered below.
+            return database_unavailable(error.original_exception)
         return _error_page(500, "server_error", error)
 
     def database_unavailable(error):
         # An outage, a lock held too long, a full pool: it passes, so 503 and "try again",
-        # on a page that reads nothing from the database (no contact, no session, which
-        # may have failed to open: it is not saved either).
+        # on a page that reads nothing from the database; the session is not saved.
         app.logger.error("database unavailable: %s", error)
-        g.database_unavailable = True
-        # Rendered without the context processors: Flask-Login's would load the contact.
-        template = app.jinja_env.get_template("unavailable.html")
-        blocks = template.blocks["content"](template.new_context()) if is_htmx() else template.generate()
-        return "".join(blocks), 503, {"Retry-After": "30"}
+        session.database_error = error
+        # Rendered without Flask's context processors: Flask-Login's would load the contact.
+        if is_htmx():
+            page = jinja2_fragments.render_block(app.jinja_env, "unavailable.html", "content")
+        else:
+            page = app.jinja_env.get_template("unavailable.html").render()
+        return page, 503, {"Retry-After": "30"}
 
     for unavailable in DATABASE_UNAVAILABLE:
         app.register_error_handler(unavailable, database_unavailable)

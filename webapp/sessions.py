@@ -5,7 +5,7 @@ import json
 import secrets
 from datetime import timedelta
 
-from flask import g, session
+from flask import session
 from flask.sessions import SessionInterface, SessionMixin
 from werkzeug.datastructures import CallbackDict
 
@@ -28,7 +28,7 @@ def key_hash(key: str) -> str:
 
 
 class ServerSession(CallbackDict, SessionMixin):
-    def __init__(self, initial=None, key=None, row=None):
+    def __init__(self, initial=None, key=None, row=None, database_error=None):
         def on_update(self):
             self.modified = True
 
@@ -38,7 +38,9 @@ class ServerSession(CallbackDict, SessionMixin):
         self.modified = False
         self.ended = False
         self.columns = {}
-        self.unreadable = None  # the database error that kept the row out of reach
+        # The database error that put this session's row out of reach (when it was read, or
+        # later in the request): raised first thing by raise_unreadable; nothing is saved.
+        self.database_error = database_error
 
     def bind(self, **columns):
         """Store these columns (contact, subject, tokens) on the row when the response is saved."""
@@ -69,16 +71,14 @@ class DatabaseSessionInterface(SessionInterface):
         except DATABASE_UNAVAILABLE as error:
             # Flask cannot answer an error raised while it opens the session, and the
             # person is not signed out: raise_unreadable raises it where it can.
-            session = ServerSession()
-            session.unreadable = error
-            return session
+            return ServerSession(database_error=error)
         if row is None:
             return ServerSession()
         return ServerSession(json.loads(row.data), key=key, row=row)
 
     def save_session(self, app, session, response):
-        if g.get("database_unavailable"):
-            return  # the session's row is out of reach (and None if it never opened)
+        if session.database_error is not None:
+            return
         name = self.get_cookie_name(app)
         domain = self.get_cookie_domain(app)
         path = self.get_cookie_path(app)
@@ -124,8 +124,8 @@ class DatabaseSessionInterface(SessionInterface):
 def raise_unreadable():
     """Before anything else of a request: a session that could not be read is the
     database's outage (503), not a signed-out visitor."""
-    if session.unreadable is not None:
-        raise session.unreadable
+    if session.database_error is not None:
+        raise session.database_error
 
 
 def sweep_expired() -> int:

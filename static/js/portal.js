@@ -8,37 +8,34 @@ document.addEventListener("htmx:configRequest", (event) => {
 // explanation into #problem): show the box, and untick or tick again a checkbox the
 // person changed, for the change did not happen.
 const problemBox = () => document.getElementById("problem-box");
+const problem = () => document.getElementById("problem");
 
-function closeProblem() {
-  problemBox().hidden = true;
-  document.getElementById("problem").replaceChildren();
-}
-
-function undoChange(element) {
+function showProblem(event) {
+  problemBox().hidden = false;
+  const element = event.detail.elt;
   if (element instanceof HTMLInputElement && element.type === "checkbox") {
     element.checked = !element.checked;
   }
 }
 
-document.addEventListener("htmx:responseError", (event) => {
-  problemBox().hidden = false;
-  undoChange(event.detail.elt);
-});
+function closeProblem() {
+  problemBox().hidden = true;
+  problem().replaceChildren();
+}
+
+document.addEventListener("htmx:responseError", showProblem);
 
 document.addEventListener("htmx:sendError", (event) => {
   // No answer at all: the portal (or the connection) is down.
   const message = document.createElement("p");
   message.setAttribute("role", "alert");
   message.textContent = problemBox().dataset.unreachable;
-  document.getElementById("problem").replaceChildren(message);
-  problemBox().hidden = false;
-  undoChange(event.detail.elt);
+  problem().replaceChildren(message);
+  showProblem(event);
 });
 
 document.addEventListener("htmx:afterRequest", (event) => {
-  if (event.detail.successful && event.detail.target !== document.getElementById("problem")) {
-    closeProblem();
-  }
+  if (event.detail.successful && event.detail.target !== problem()) closeProblem();
 });
 
 document.addEventListener("click", (event) => {
