@@ -12,8 +12,6 @@ from pathlib import Path
 import pytest
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
-from flask import Flask
-from jinja2 import BytecodeCache
 
 from tests.support.postgres import PostgresServer, PostgresUnavailable
 from webapp import clock, create_app, schema
@@ -42,22 +40,6 @@ def pytest_configure(config):
         os.replace(target.name, mo)
 
 
-class _SharedBytecode(BytecodeCache):
-    """Compiled templates kept for the whole test process: every test builds a new app,
-    and recompiling the templates per app was most of a request's time in a test."""
-
-    def __init__(self):
-        self.compiled: dict[str, bytes] = {}
-
-    def load_bytecode(self, bucket):
-        if bucket.key in self.compiled:
-            bucket.bytecode_from_string(self.compiled[bucket.key])
-
-    def dump_bytecode(self, bucket):
-        self.compiled[bucket.key] = bucket.bytecode_to_string()
-
-
-Flask.jinja_options = {**Flask.jinja_options, "bytecode_cache": _SharedBytecode()}
 
 
 def unavailable(reason: str):

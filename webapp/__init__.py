@@ -6,7 +6,7 @@ from flask import Flask, render_template, request, session
 from flask_wtf.csrf import CSRFError
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from webapp import cli, i18n, security
+from webapp import cli, security
 from webapp import config as configuration
 from webapp.db import DATABASE_UNAVAILABLE, db, open_database
 
@@ -21,7 +21,6 @@ def create_app(test_config: dict | None = None) -> Flask:
         static_folder=str(configuration.ROOT / "static"),
         instance_path=str(configuration.ROOT / "instance"),
     )
-    app.jinja_environment = i18n.Environment
     app.config.update(configuration.from_environment())
     app.config.update(
         SESSION_COOKIE_NAME="klantportal_session",
@@ -76,7 +75,6 @@ def _init_extensions(app):
     csrf.init_app(app)
     limiter.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
-    i18n.install(app)
     oidc.init_app(app)
     login_manager.init_app(app)
 

@@ -322,9 +322,8 @@ def test_dutch_is_the_default(client, login):
 
 
 def test_each_language_keeps_its_own_texts_and_escapes_what_fills_them(client, login):
-    """Templates compile once per language (``i18n.Environment``): requests that alternate
-    between the languages each get their own texts, and data placed into a translated text
-    is still escaped."""
+    """Requests that alternate between the languages each get their own texts, and data
+    placed into a translated text is still escaped."""
     anna = login(client, "anna.admin")
     Organisation.update(name="Bakker & <Zonen>").where(Organisation.id == anna.organisation_id).execute()
     for _ in range(2):
