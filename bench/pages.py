@@ -8,11 +8,7 @@ the gate, queries, rendering), without a network. Anna (admin of De Korenschoof)
 in as the OIDC callback would. Queries are counted per request, once on the bare demo data
 and once on the large organisation: the two must match. Targets: each median ≤ 3× the
 /healthz median; a constant number of queries per page.
-
-*Mijn contactpersonen* keeps each distinct row, with its HTML, per process
-(directory._page_row), so the table above shows a page seen before. Also printed: the page
-with none of its rows kept (its first view), and the memory the kept rows take once every
-page of the 5,000 contacts has been seen (tracemalloc; directory.ROWS_KEPT bounds them).
+Nothing is kept between requests: every page is read and rendered anew.
 """
 
 import argparse
@@ -23,14 +19,13 @@ import statistics
 import sys
 import tempfile
 import time
-import tracemalloc
 from datetime import timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from webapp import clock, create_app, directory, schema  # noqa: E402
+from webapp import clock, create_app, schema  # noqa: E402
 from webapp.db import db  # noqa: E402
 from webapp.models import (  # noqa: E402
     Contact,
@@ -180,13 +175,6 @@ def main():
         for name, taken in samples.items():
             taken.sort()
             timings[name] = (statistics.median(taken), taken[int(len(taken) * 0.95) - 1])
-        first_views = []
-        for _ in range(args.requests):
-            forget_rows()
-            started = time.perf_counter()
-            assert client.get("/contacts").status_code == 200
-            first_views.append((time.perf_counter() - started) * 1000)
-        kept, kept_bytes = rows_kept_after_every_page(client, args.contacts)
 
     base = timings["/healthz"][0]
     print(f"{'route':<16}{'median ms':>11}{'p95 ms':>9}{'× healthz':>11}{'queries (demo → large)':>25}")
@@ -196,27 +184,6 @@ def main():
               f"{small[name]:>17} → {large[name]}{verdict}")
     constant = all(small[name] == large[name] for name in small)
     print("queries constant with data size:", "yes" if constant else "NO")
-    first = statistics.median(first_views)
-    print(f"/contacts, none of its rows kept (a first view): median {first:.2f} ms, "
-          f"{first / base:.1f} × healthz")
-    print(f"rows kept after viewing all {args.contacts} contacts, page by page: {kept}, "
-          f"{kept_bytes / 2**20:.1f} MB (traced)")
-
-
-def forget_rows():
-    """Empty the process's kept contacts rows, as a fresh worker has them."""
-    directory._page_row.cache_clear()  # and with the rows, their HTML
-
-
-def rows_kept_after_every_page(client, contact_count: int) -> tuple[int, int]:
-    forget_rows()
-    tracemalloc.start()
-    before, _ = tracemalloc.get_traced_memory()
-    for number in range(1, contact_count // directory.PAGE_SIZE + 2):
-        assert client.get(f"/contacts?page={number}").status_code == 200
-    after, _ = tracemalloc.get_traced_memory()
-    tracemalloc.stop()
-    return directory._page_row.cache_info().currsize, after - before
 
 
 if __name__ == "__main__":

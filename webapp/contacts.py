@@ -1,9 +1,7 @@
 """Mijn contactpersonen: admins manage contacts and toggle roles inline (DESIGN §5)."""
 
-from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, url_for
-from flask_babel import get_locale
+from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 from jinja2_fragments.flask import render_block
-from markupsafe import Markup
 
 from webapp import access, access_requests, clock, directory, policy, roles
 from webapp.access import gate
@@ -35,30 +33,11 @@ ROW_REFUSALS = {"maximum_reached", "last_admin", "target_inactive"}
 
 @bp.context_processor
 def row_context():
-    contacts_url = url_for("contacts.index")  # a contact's URL extends it
-    # A table row's HTML is made of the row (a contact's facts and what the rules concluded
-    # from them), the reader's language and the contacts URL, nothing else. So the row
-    # keeps it (Row.rendered) for as long as the row itself is kept (directory._page_row,
-    # the 2,000 last used per process): the 25 rows were a third of the page's time. A
-    # change to a contact makes a different row, so nothing shown goes stale. Not while
-    # templates reload (developing): an edited template shows at once.
-    key = (str(get_locale()), contacts_url)
-    keep = not current_app.jinja_env.auto_reload
-
-    def remembered_row(row: directory.Row, contact_row) -> Markup:
-        html = row.rendered.get(key)
-        if html is None:
-            html = contact_row(row)
-            if keep:
-                row.rendered[key] = html
-        return html
-
     # Every row of the table shows them: translated and built once per page, not per row.
     return {
         "role_names": {role: _(label) for role, label in policy.ROLE_LABELS.items()},
         "course_statuses": {status: _(label) for status, label in policy.COURSE_STATUS_LABELS.items()},
-        "contacts_url": contacts_url,
-        "remembered_row": remembered_row,
+        "contacts_url": url_for("contacts.index"),  # a contact's URL extends it
     }
 
 

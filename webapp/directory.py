@@ -7,9 +7,8 @@ write transaction and stores nothing when any field or rule refuses.
 
 import math
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
-from functools import lru_cache
 
 from peewee import IntegrityError
 
@@ -48,10 +47,6 @@ class Row:
     course_requirement: bool
     expert: bool
     profiles: tuple[ProfileStatus, ...]
-
-    # Its HTML per (language, contacts URL), once rendered: the page keeps it with the row
-    # (contacts.row_context), so it lasts as long as _page_row keeps the row.
-    rendered: dict = field(default_factory=dict, compare=False, repr=False)
 
     @property
     def roles(self) -> tuple[str, ...]:
@@ -112,19 +107,12 @@ def rows_for(contacts: list, settings: policy.Settings) -> list[Row]:
     for result in _RESULTS_ON_PAGE.rows(**on_page):
         results[result[0]].append(result)
     today = clock.today()
-    return [_page_row(c, tuple(links[c.id]), tuple(results[c.id]), settings, today) for c in contacts]
-
-
-# The same contacts make the same rows on every view of a page: each distinct row is made
-# once per process from what the queries read, and its HTML kept on it (Row.rendered).
-# The last ROWS_KEPT used are kept: some 4 KB each with their HTML (bench/pages).
-ROWS_KEPT = 2000
-
-
-@lru_cache(maxsize=ROWS_KEPT)
-def _page_row(contact, links: tuple, results: tuple, settings: policy.Settings, today) -> Row:
-    facts = contact_facts(contact, tuple(map(profile_facts, links)), tuple(map(attempt_facts, results)))
-    return _row(facts, contact.email, settings, today)
+    rows = []
+    for c in contacts:
+        profiles, attempts = tuple(map(profile_facts, links[c.id])), tuple(map(attempt_facts, results[c.id]))
+        facts = contact_facts(c, profiles, attempts)
+        rows.append(_row(facts, c.email, settings, today))
+    return rows
 
 
 # Built once: writing out an IN list of 25 ids was a third of the time rows_for took.

@@ -7,7 +7,7 @@ import pytest
 from markupsafe import escape
 
 from tests.conftest import contact_named, sign_in
-from webapp import access, clock, directory
+from webapp import clock
 from webapp.db import db
 from webapp.models import (
     AuditEntry,
@@ -117,8 +117,7 @@ def test_table_shows_roles_courses_experts_and_the_counter(anna):
 
 
 def test_a_row_shows_each_change_at_once_whoever_made_it(anna, monkeypatch):
-    """The page remembers each row's HTML by what the row shows (contacts.row_context). A
-    change made outside the portal, here plain SQL as an import or a script would make it,
+    """A change made outside the portal, here plain SQL as an import or a script would make it,
     shows on the next view, in the reader's language; so does a day passing."""
     def daan():
         return row_of(anna.get("/contacts").get_data(as_text=True), "daan.onvoldoende")
@@ -141,32 +140,6 @@ def test_a_row_shows_each_change_at_once_whoever_made_it(anna, monkeypatch):
     assert "Gecertificeerde Expert" in daan()
     monkeypatch.setattr(clock, "today", lambda: today + timedelta(days=1))
     assert "Gecertificeerde Expert" not in daan()  # an expert through yesterday
-
-
-def kept_rows(app) -> list[directory.Row]:
-    """Anna's first page of rows, as this process keeps them (directory._page_row)."""
-    with app.test_request_context():
-        organisation = contact_named("anna.admin").organisation
-        return directory.page_of_contacts(organisation, "", 1, access.settings()).rows
-
-
-def test_a_rows_kept_html_goes_with_the_row(app, anna):
-    """The HTML is kept as long as its row is (directory._page_row bounds both)."""
-    directory._page_row.cache_clear()  # rows other tests' pages left in this process
-    page = anna.get("/contacts").get_data(as_text=True)
-    rows = kept_rows(app)
-    assert page.count('<tr id="contact-') == len(rows) == 7
-    assert all(row.rendered for row in rows)
-    directory._page_row.cache_clear()
-    assert not any(row.rendered for row in kept_rows(app))
-
-
-def test_rows_are_rendered_anew_while_templates_reload(app, anna):
-    """Developing with templates reloaded (debug), an edited row template shows at once."""
-    directory._page_row.cache_clear()
-    app.jinja_env.auto_reload = True
-    assert anna.get("/contacts").get_data(as_text=True).count('<tr id="contact-') == 7
-    assert not any(row.rendered for row in kept_rows(app))
 
 
 def row_of(page: str, username: str) -> str:
