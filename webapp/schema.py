@@ -1,8 +1,12 @@
 """Schema versions, applied in order and recorded, so ``klantportal schema`` is idempotent.
 
-A future change is a new function appended to ``MIGRATIONS`` that uses peewee's
-``playhouse.migrate`` (``migrator.add_column(...)`` and friends); never edit an applied one.
+Version 1 is frozen DDL (``migrations/``); each later version changes it with peewee's
+``playhouse.migrate`` (``migrator.add_column(...)`` and friends) and so knows exactly what it
+starts from. A future change is a new function appended to ``MIGRATIONS``; never edit an
+applied one.
 """
+
+from pathlib import Path
 
 from peewee import SQL, CharField, FloatField, IntegerField
 from playhouse.migrate import PostgresqlMigrator, SqliteMigrator
@@ -11,32 +15,38 @@ from playhouse.migrate import migrate as run_migrations
 from webapp import models
 from webapp.db import db, is_sqlite
 
+MIGRATIONS_DIR = Path(__file__).with_name("migrations")
+
+
+def _run_sql_file(name: str) -> None:
+    """Run ``migrations/<name>.<sqlite|postgresql>.sql``, one statement at a time."""
+    dialect = "sqlite" if is_sqlite() else "postgresql"
+    text = MIGRATIONS_DIR.joinpath(f"{name}.{dialect}.sql").read_text()
+    lines = [line for line in text.splitlines() if not line.startswith("--")]
+    for statement in "\n".join(lines).split(";"):
+        if statement.strip():
+            db.execute_sql(statement)
+
 
 def _initial(migrator):
-    db.create_tables(models.TABLES)
+    _run_sql_file("0001_initial")
 
 
 def _quota_explanation(migrator):
     """The structured explanation of the maximum, and the scheduler's guard (issue 6)."""
-    # ``_initial`` creates today's models, so a fresh database already has these columns.
-    existing = {column.name for column in db.get_columns("organisation")}
-    columns = {
-        "max_band": CharField(max_length=100, default=""),
-        "max_base": IntegerField(null=True),
-        "max_peer_count": IntegerField(null=True),
-        "max_p75": FloatField(null=True),
-    }
     run_migrations(
-        *(migrator.add_column("organisation", name, field) for name, field in columns.items()
-          if name not in existing)
+        migrator.add_column("organisation", "max_band", CharField(max_length=100, default="")),
+        migrator.add_column("organisation", "max_base", IntegerField(null=True)),
+        migrator.add_column("organisation", "max_peer_count", IntegerField(null=True)),
+        migrator.add_column("organisation", "max_p75", FloatField(null=True)),
     )
-    db.create_tables([models.JobLock])
+    _run_sql_file("0002_job_lock")
 
 
 def _quota_in_use_index(migrator):
     """Lets the nightly recalculation count submitters per organisation from a small index."""
     db.execute_sql(
-        "CREATE INDEX IF NOT EXISTS contact_quota_in_use "
+        "CREATE INDEX contact_quota_in_use "
         "ON contact (organisation_id, expert_until, active, submitter) "
         "WHERE active AND submitter"
     )
@@ -47,7 +57,7 @@ def _admins_index(migrator):
     ``active`` and ``admin`` are in it too: SQLite counts a partial index as covering only
     when the columns the query names are in it, and prefers a covering one."""
     db.execute_sql(
-        "CREATE INDEX IF NOT EXISTS contact_admins "
+        "CREATE INDEX contact_admins "
         "ON contact (organisation_id, name, active, admin) WHERE active AND admin"
     )
 
@@ -56,7 +66,7 @@ def _pending_requests_index(migrator):
     """Lets *Mijn contactpersonen* find the few pending access requests directly, instead
     of looking up requests for every contact of the organisation."""
     db.execute_sql(
-        "CREATE INDEX IF NOT EXISTS access_request_status "
+        "CREATE INDEX access_request_status "
         "ON access_request (status, created_at, id)"
     )
 
@@ -64,24 +74,35 @@ def _pending_requests_index(migrator):
 def _incident_count(migrator):
     """Each organisation's number of incidents, kept by the database on every insert and
     delete: counting an organisation's 20,000 incidents took a sixth of the list's time."""
-    _keep_count(migrator, "incident", "incidents")
+    _keep_count(migrator, "incident")
 
 
 def _contact_count(migrator):
     """Each organisation's number of contacts, kept the same way: counting 5,000 contacts
     was the dearest query of *Mijn contactpersonen*."""
-    _keep_count(migrator, "contact", "contacts")
+    _keep_count(migrator, "contact")
 
 
-def _keep_count(migrator, table: str, plural: str):
+# The tables whose rows organisation.<table>_count counts, by the version that added it.
+COUNTED = {6: "incident", 7: "contact"}
+
+
+def _keep_count(migrator, table: str):
     """``organisation.<table>_count``: the number of the table's rows per organisation, kept
     by triggers on every insert, delete and move, whoever writes them (the portal, an import,
-    a script). A migration that rebuilds ``table`` on SQLite drops its triggers: run this
-    again after it."""
+    a script)."""
     column = f"{table}_count"
-    if column not in {c.name for c in db.get_columns("organisation")}:
-        count = IntegerField(default=0, constraints=[SQL("DEFAULT 0")])
-        run_migrations(migrator.add_column("organisation", column, count))
+    count = IntegerField(default=0, constraints=[SQL("DEFAULT 0")])
+    run_migrations(migrator.add_column("organisation", column, count))
+    _install_count_triggers(table)
+    db.execute_sql(
+        f"UPDATE organisation SET {column} = "
+        f"(SELECT COUNT(*) FROM {table} WHERE {table}.organisation_id = organisation.id)"
+    )
+
+
+def _install_count_triggers(table: str):
+    column = f"{table}_count"
     add = f"UPDATE organisation SET {column} = {column} + 1 WHERE id = NEW.organisation_id;"
     subtract = f"UPDATE organisation SET {column} = {column} - 1 WHERE id = OLD.organisation_id;"
     if is_sqlite():
@@ -93,7 +114,7 @@ def _keep_count(migrator, table: str, plural: str):
         ]
     else:
         statements = [
-            f"""CREATE OR REPLACE FUNCTION count_{plural}() RETURNS trigger LANGUAGE plpgsql AS $$
+            f"""CREATE OR REPLACE FUNCTION count_{table}s() RETURNS trigger LANGUAGE plpgsql AS $$
             BEGIN
               IF TG_OP <> 'INSERT' THEN {subtract} END IF;
               IF TG_OP <> 'DELETE' THEN {add} END IF;
@@ -101,14 +122,10 @@ def _keep_count(migrator, table: str, plural: str):
             END $$""",
             f"DROP TRIGGER IF EXISTS {column} ON {table}",
             f"CREATE TRIGGER {column} AFTER INSERT OR DELETE OR UPDATE OF organisation_id ON {table} "
-            f"FOR EACH ROW EXECUTE FUNCTION count_{plural}()",
+            f"FOR EACH ROW EXECUTE FUNCTION count_{table}s()",
         ]
     for statement in statements:
         db.execute_sql(statement)
-    db.execute_sql(
-        f"UPDATE organisation SET {column} = "
-        f"(SELECT COUNT(*) FROM {table} WHERE {table}.organisation_id = organisation.id)"
-    )
 
 
 MIGRATIONS = [
@@ -145,6 +162,11 @@ def migrate() -> list[int]:
         for version, step in pending:
             with db.atomic():
                 step(migrator)
+                if sqlite:
+                    # Altering a column rebuilds its table on SQLite, which drops the table's
+                    # triggers: put back those of the counts already in place.
+                    for counted in (t for v, t in COUNTED.items() if v <= version):
+                        _install_count_triggers(counted)
                 models.SchemaVersion.create(version=version)
         if sqlite and db.execute_sql("PRAGMA foreign_key_check").fetchall():
             raise RuntimeError("schema migration left broken foreign keys")
