@@ -15,7 +15,7 @@ from babel.messages.pofile import read_po
 
 from tests.support.postgres import PostgresServer, PostgresUnavailable
 from webapp import clock, create_app, schema
-from webapp.db import db
+from webapp.db import close_database, db
 from webapp.models import Contact, WebSession
 from webapp.seed import seed_demo
 from webapp.sessions import key_hash
@@ -196,15 +196,18 @@ def database_url(request, tmp_path, database_templates):
 def make_app(database_url):
     """Build an app on this test's database; extra config overrides the test defaults."""
 
+    apps = []
+
     def make(**config):
         app = create_app({**TEST_CONFIG, "DATABASE_URL": database_url, **config})
         with app.app_context():
             schema.migrate()
+        apps.append(app)
         return app
 
     yield make
-    if not db.is_closed():
-        db.close()
+    for app in apps:
+        close_database(app)
 
 
 @pytest.fixture

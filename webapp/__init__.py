@@ -1,16 +1,13 @@
 """Klantportal: who in a customer organisation may submit support incidents."""
 
-import logging
-
 from flask import Flask, render_template, request, session
 from flask_wtf.csrf import CSRFError
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from webapp import cli, security
 from webapp import config as configuration
-from webapp.db import DATABASE_UNAVAILABLE, db, open_database
-
-logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+from webapp import db as database
+from webapp.db import DATABASE_UNAVAILABLE
 
 
 def create_app(test_config: dict | None = None) -> Flask:
@@ -38,20 +35,15 @@ def create_app(test_config: dict | None = None) -> Flask:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)
     if app.config["DATABASE_URL"].startswith("sqlite:///"):
         configuration.ROOT.joinpath("instance").mkdir(exist_ok=True)
-    open_database(app.config["DATABASE_URL"])
+    # No connect before each request: peewee connects at a request's first query. So
+    # /healthz and the stylesheets answer while the database is down, and /readyz can
+    # say that it is.
+    database.init_app(app)
 
     _init_extensions(app)
     _register_blueprints(app)
     for command in cli.COMMANDS:
         app.cli.add_command(command)
-
-    # No connect before each request: peewee connects at a request's first query. So
-    # /healthz and the stylesheets answer while the database is down, and /readyz can
-    # say that it is.
-    @app.teardown_request
-    def close(exc):
-        if not db.is_closed():
-            db.close()
 
     @app.after_request
     def vary_on_htmx(response):

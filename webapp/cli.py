@@ -1,5 +1,7 @@
 """The ``klantportal`` command: Flask's CLI over the app factory, plus the portal's commands."""
 
+import logging
+
 import click
 from flask.cli import FlaskGroup, with_appcontext
 
@@ -38,6 +40,12 @@ def _create_app():
     return create_app()
 
 
+def configure_logging() -> None:
+    """The process's log format: set by the entry points, never by the app factory."""
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+
 @click.group(cls=FlaskGroup, create_app=_create_app)
 def main():
     """Klantportal management commands."""
+    configure_logging()

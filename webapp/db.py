@@ -1,10 +1,12 @@
-"""The database handle: a proxy bound in the app factory, opened per request."""
+"""The database handle: each app opens its own database; ``db`` serves the app whose
+context is active, and connects at a request's first query."""
 
 import itertools
 import re
 from copy import copy
 from weakref import WeakKeyDictionary
 
+from flask import appcontext_popped, appcontext_pushed, current_app, has_app_context
 from peewee import (
     SQL,
     DatabaseProxy,
@@ -40,25 +42,49 @@ SQLITE_PRAGMAS = {
 POOL_SIZE = 16
 
 
+def init_app(app) -> None:
+    """Open the app's database (``DATABASE_URL``); ``db`` serves it in the app's contexts."""
+    app.extensions["database"] = open_database(app.config["DATABASE_URL"])
+    appcontext_pushed.connect(_serve, app)
+    appcontext_popped.connect(_serve_outer, app)
+
+    @app.teardown_appcontext
+    def close(exc):
+        if not db.is_closed():
+            db.close()  # back to the pool on PostgreSQL
+
+
+def _serve(app, **extra):
+    db.initialize(app.extensions["database"])
+
+
+def _serve_outer(app, **extra):
+    # A context of another app was inside this one's (tests, CLI): serve the outer app again.
+    if has_app_context() and current_app._get_current_object() is not app:
+        _serve(current_app._get_current_object())
+
+
 def open_database(url: str):
-    """Connect ``db`` to ``url`` (``sqlite:///path`` or ``postgresql://...``).
+    """The database at ``url`` (``sqlite:///path`` or ``postgresql://...``), not yet connected.
 
     PostgreSQL goes through peewee's pool: a new server connection per request cost
     more than the queries of most pages (bench/load). A connection handed back in a
     transaction is rolled back by the pool.
     """
-    if isinstance(db.obj, PooledDatabase):
-        db.obj.close_all()  # a new app in the same process (tests) starts a new pool
     if url.startswith("sqlite"):
         # Per request: sqlite3 refuses a connection handed between threads, as a pool would.
-        database = connect(url, pragmas=SQLITE_PRAGMAS)
-    else:
-        scheme, rest = url.split("://", 1)
-        database = connect(
-            f"{scheme}+pool://{rest}", max_connections=POOL_SIZE, stale_timeout=300, timeout=10
-        )
-    db.initialize(database)
-    return database
+        return connect(url, pragmas=SQLITE_PRAGMAS)
+    scheme, rest = url.split("://", 1)
+    return connect(f"{scheme}+pool://{rest}", max_connections=POOL_SIZE, stale_timeout=300, timeout=10)
+
+
+def close_database(app) -> None:
+    """Close every connection the app's database holds (a pool keeps them open)."""
+    database = app.extensions["database"]
+    if isinstance(database, PooledDatabase):
+        database.close_all()
+    elif not database.is_closed():
+        database.close()
 
 
 class _Slot:

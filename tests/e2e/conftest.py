@@ -14,7 +14,6 @@ from werkzeug.serving import make_server
 from tests.conftest import TEST_CONFIG, unavailable
 from tests.support.devidp import DevIdp, DevIdpError, free_port
 from webapp import create_app, schema
-from webapp.db import db
 from webapp.models import AccessRequest, WebSession
 from webapp.seed import seed_demo
 
@@ -34,7 +33,7 @@ class Stack:
 
     def __init__(self, app, server, idp):
         self.app, self.server, self.idp = app, server, idp
-        self.database = db.obj  # the app's; other tests' apps rebind the process-wide ``db``
+        self.database = app.extensions["database"]
         self.base_url = app.config["BASE_URL"]
 
     def url(self, path: str) -> str:
@@ -101,7 +100,6 @@ def fresh_demo(request):
         yield
         return
     stack = request.getfixturevalue("stack")
-    db.initialize(stack.database)  # a test of another suite in this worker may have rebound it
     app = stack.app
     with app.app_context():
         seed_demo()
@@ -111,15 +109,16 @@ def fresh_demo(request):
 
 
 @contextmanager
-def database_unreachable():
+def database_unreachable(stack):
     """The running portal's database out of reach (a file in a folder that is not there),
-    then back: the portal opens its database per request, through ``db``."""
-    reachable = db.obj
-    db.initialize(SqliteDatabase("/nonexistent-folder/portal.sqlite3"))
+    then back: the portal opens its database per request."""
+    extensions = stack.app.extensions
+    reachable = extensions["database"]
+    extensions["database"] = SqliteDatabase("/nonexistent-folder/portal.sqlite3")
     try:
         yield
     finally:
-        db.initialize(reachable)
+        extensions["database"] = reachable
 
 
 @pytest.fixture(scope="session")

@@ -43,7 +43,7 @@ def test_signed_in_pages(stack, page, username):
 
 def test_the_outage_page(stack, page):
     sign_in(page, stack, "anna.admin")
-    with database_unreachable():
+    with database_unreachable(stack):
         page.goto(stack.url("/contacts"))
         assert page.get_by_role("heading", level=1).inner_text() == "Tijdelijk niet beschikbaar"
         assert serious_accessibility_violations(page) == []

@@ -91,7 +91,7 @@ def test_a_toggle_that_does_not_happen_says_why_and_leaves_the_box_as_it_was(sta
     expect(problem).to_be_hidden()
 
     # The database out of reach: the portal says so, and the box is unticked again.
-    with database_unreachable():
+    with database_unreachable(stack):
         gijs_views.click()
         expect(problem).to_contain_text("Tijdelijk niet beschikbaar")
         expect(gijs_views).not_to_be_checked()

@@ -1,15 +1,17 @@
 """The base every feature stands on: health, home, the gate on every route, the schema."""
 
+import logging
+
 import pytest
 from flask import request_finished
 from peewee import SQL, BooleanField
 from playhouse.migrate import PostgresqlMigrator, SqliteMigrator
 from playhouse.migrate import migrate as run_migrations
 
-from tests.conftest import TEST_DB
-from webapp import models, schema, seed
-from webapp.db import db, is_sqlite
-from webapp.models import Contact, Incident, Organisation, SchemaVersion
+from tests.conftest import TEST_CONFIG, TEST_DB
+from webapp import create_app, models, schema, seed
+from webapp.db import close_database, db, is_sqlite
+from webapp.models import Contact, Course, Incident, Organisation, SchemaVersion
 
 
 def test_healthz_answers_ok(client):
@@ -186,3 +188,31 @@ def test_the_database_keeps_each_organisations_number_of(seeded, model, column, 
             "VALUES (99999, 'Nieuw B.V.', 5, 'zorg', 1, '', '', 0)"
         )
         assert getattr(Organisation.get(customer_number=99999), column) == 0
+
+
+def test_two_apps_in_one_process_each_keep_their_own_database(tmp_path):
+    """The factory configures only the app it returns: no process-wide database or logging."""
+    handlers = list(logging.getLogger().handlers)
+    apps = [
+        create_app({**TEST_CONFIG, "DATABASE_URL": f"sqlite:///{tmp_path / name}.sqlite3"})
+        for name in ("one", "two")
+    ]
+    assert logging.getLogger().handlers == handlers
+    try:
+        for number, app in enumerate(apps, start=1):
+            with app.app_context():
+                schema.migrate()
+                for i in range(number):
+                    Course.create(code=f"C{i}", name="Cursus")
+        with apps[0].app_context():
+            assert Course.select().count() == 1
+            with apps[1].test_request_context():
+                assert Course.select().count() == 2
+            assert Course.select().count() == 1
+            assert apps[1].test_client().get("/readyz").status_code == 200
+        for number, app in enumerate(apps, start=1):
+            with app.app_context():
+                assert Course.select().count() == number
+    finally:
+        for app in apps:
+            close_database(app)
