@@ -20,8 +20,6 @@ from tests.support.devidp import DEFAULT_CLIENT_SECRET, DevIdp, DevIdpError, fre
 from tests.support.redis import RedisServer, RedisUnavailable
 from webapp.config import ROOT
 
-pytestmark = pytest.mark.scale
-
 SECRET_KEY = "scale-test-secret-key-0123456789abcdef"
 STARTUP_TIMEOUT = float(os.environ.get("DEVIDP_STARTUP_TIMEOUT", "20")) * 3
 

@@ -3,11 +3,14 @@ role changes hold across them, and two schedulers run the night once."""
 
 import time
 
+import pytest
 import requests
 
 from tests.scale.conftest import csrf_token, klantportal, query, sign_in
 
 SIGN_IN_LIMIT = 30  # webapp/auth.py: the OIDC callback, per minute and address
+
+pytestmark = pytest.mark.scale
 
 
 def test_a_session_made_on_one_process_is_valid_on_the_other(pair):
