@@ -1,7 +1,6 @@
 """Several portal processes as production runs them: gunicorn over one PostgreSQL, the rate
 limits in one real Redis, signing in through the dev identity provider over HTTP."""
 
-import html
 import os
 import re
 import subprocess
@@ -9,7 +8,7 @@ import sys
 import tempfile
 import time
 from contextlib import contextmanager
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urlsplit
 
 import psycopg2
 import pytest
@@ -18,6 +17,7 @@ import requests
 from tests.conftest import _postgres, unavailable
 from tests.support.devidp import DEFAULT_CLIENT_SECRET, DevIdp, DevIdpError, free_port
 from tests.support.redis import RedisServer, RedisUnavailable
+from tests.support.signin import log_in_at_provider
 from webapp.config import ROOT
 
 SECRET_KEY = "scale-test-secret-key-0123456789abcdef"
@@ -165,30 +165,11 @@ def pair(scale_database, redis_server):
         idp.stop()
 
 
-def follow(session: requests.Session, response: requests.Response, stop_prefix: str):
-    """Follow redirects to a page (the response) or up to one that leads to ``stop_prefix`` (the URL)."""
-    for _ in range(10):
-        if response.status_code not in (301, 302, 303, 307, 308):
-            return response
-        location = urljoin(response.url, response.headers["Location"])
-        if location.startswith(stop_prefix):
-            return location
-        response = session.get(location, allow_redirects=False)
-    raise AssertionError("too many redirects")
-
-
 def sign_in(pair: Pair, username: str, *, start: int = 0, finish: int = 1) -> requests.Session:
     """A browser signing in as ``username``: /login on portal ``start``, the provider's form,
     the callback on portal ``finish``."""
     browser = requests.Session()
-    page = follow(browser, browser.get(pair.on(start, pair.base_url + "/login"), allow_redirects=False),
-                  pair.base_url)
-    action = re.search(r'<form[^>]*id="kc-form-login"[^>]*action="([^"]+)"', page.text)
-    assert action, page.text[:2000]
-    callback = follow(browser, browser.post(urljoin(page.url, html.unescape(action[1])),
-                                            data={"username": username, "password": "demo"},
-                                            allow_redirects=False), pair.base_url)
-    assert isinstance(callback, str) and "/auth/callback?" in callback, callback
+    callback = log_in_at_provider(browser, pair.on(start, pair.base_url + "/login"), username, pair.base_url)
     done = browser.get(pair.on(finish, callback), allow_redirects=False)
     assert done.status_code == 302, done.text[:2000]
     return browser
