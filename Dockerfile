@@ -1,4 +1,4 @@
-# The portal under gunicorn, as docker-compose.yml runs it (web and scheduler).
+# The portal under gunicorn, as docker-compose.yml runs it (migrate, portal and scheduler).
 # Build: docker build -t klantportal .
 FROM python:3.11-slim-bookworm
 
@@ -32,4 +32,6 @@ USER 10001:10001
 
 EXPOSE 5000
 
-CMD ["gunicorn", "-w", "2", "-b", "0.0.0.0:5000", "--access-logfile", "-", "webapp:create_app()"]
+# webapp/gunicorn_conf.py: no control socket (HOME=/app is not writable), and a refusal to run
+# several workers on per-process rate limits in production.
+CMD ["gunicorn", "-c", "python:webapp.gunicorn_conf", "-w", "2", "-b", "0.0.0.0:5000", "--access-logfile", "-", "webapp:create_app()"]

@@ -29,6 +29,10 @@ def create_app(test_config: dict | None = None) -> Flask:
     if test_config:
         app.config.update(test_config)
     configuration.check(app.config)
+    if app.config.get("SECRET_KEY_FALLBACKS"):
+        # Flask's own signing reads SECRET_KEY_FALLBACKS; Flask-WTF signs CSRF tokens with one
+        # key, but itsdangerous takes a list (signs with the last, accepts any).
+        app.config["WTF_CSRF_SECRET_KEY"] = [*app.config["SECRET_KEY_FALLBACKS"], app.config["SECRET_KEY"]]
     if app.config.get("TRUST_PROXY_HEADERS"):
         # Behind one reverse proxy that sets X-Forwarded-For/-Proto/-Host; without one a client
         # could forge them, so they are ignored unless KLANTPORTAL_TRUST_PROXY says otherwise.
@@ -58,14 +62,14 @@ def create_app(test_config: dict | None = None) -> Flask:
 
 def _init_extensions(app):
     from webapp import oidc
-    from webapp.extensions import babel, csrf, limiter, login_manager, select_locale
+    from webapp.extensions import babel, csrf, init_limiter, login_manager, select_locale
     from webapp.models import Contact
     from webapp.sessions import DatabaseSessionInterface, raise_unreadable
 
     app.session_interface = DatabaseSessionInterface()
     app.before_request(raise_unreadable)  # first: CSRF and sign-in checks read the session
     csrf.init_app(app)
-    limiter.init_app(app)
+    init_limiter(app)
     babel.init_app(app, locale_selector=select_locale)
     oidc.init_app(app)
     login_manager.init_app(app)

@@ -45,6 +45,13 @@ def from_environment(environ=os.environ) -> dict:
         "QUOTA_BANDS": json.loads(env("KLANTPORTAL_QUOTA_BANDS", json.dumps(DEFAULT_BANDS))),
         "SUPPORT_PHONE": env("KLANTPORTAL_SUPPORT_PHONE", "088 - 030 0000"),
         "RATELIMIT_ENABLED": _bool(env("KLANTPORTAL_RATELIMIT", "true")),
+        # Shared by every portal process (redis:// or valkey://); memory:// counts per process.
+        "RATELIMIT_STORAGE_URI": env("KLANTPORTAL_RATELIMIT_STORAGE_URI", "memory://"),
+        "PROCESSES": int(env("KLANTPORTAL_PROCESSES", "1")),
+        # Old keys still accepted (never used to sign), comma-separated: a rotated SECRET_KEY
+        # signs no one out (docs/operations.md).
+        "SECRET_KEY_FALLBACKS": [key.strip() for key in env("KLANTPORTAL_SECRET_KEY_FALLBACKS", "").split(",")
+                                 if key.strip()],
     }
 
 
@@ -76,5 +83,22 @@ def check(config: dict) -> None:
         problems.append("KLANTPORTAL_OIDC_CLIENT_SECRET is missing or the demo value")
     if not config.get("SESSION_COOKIE_SECURE"):
         problems.append("cookies must be marked Secure (KLANTPORTAL_COOKIE_SECURE)")
+    if set(config.get("SECRET_KEY_FALLBACKS") or ()) & demo:
+        problems.append("KLANTPORTAL_SECRET_KEY_FALLBACKS holds the demo secret key")
+    problem = rate_limit_store_problem(config, config.get("PROCESSES", 1))
+    if problem:
+        problems.append(problem)
     if problems:
         raise RuntimeError("refusing to start in production: " + "; ".join(problems))
+
+
+def rate_limit_store_problem(config: dict, processes: int) -> str | None:
+    """Memory storage counts per process: with several, every limit is multiplied by their number."""
+    if processes > 1 and config.get("RATELIMIT_ENABLED", True) and \
+            str(config.get("RATELIMIT_STORAGE_URI", "memory://")).startswith("memory://"):
+        return (
+            f"rate limits are kept in memory while {processes} processes serve the portal "
+            "(KLANTPORTAL_PROCESSES or gunicorn workers): set KLANTPORTAL_RATELIMIT_STORAGE_URI "
+            "to a shared store, e.g. redis://valkey:6379/0"
+        )
+    return None

@@ -118,7 +118,7 @@ def demo_config() -> subprocess.CompletedProcess:
 def test_compose_file_validates_with_the_demo_env(demo_config):
     assert demo_config.returncode == 0, demo_config.stderr
     assert set(yaml.safe_load(demo_config.stdout)["services"]) == {
-        "keycloak", "keycloak-db", "app-db", "web", "scheduler",
+        "keycloak", "keycloak-db", "app-db", "valkey", "migrate", "portal", "proxy", "scheduler",
     }
 
 
@@ -134,7 +134,7 @@ def test_compose_resolved_config_agrees_with_the_realm_defaults(demo_config, cli
     """With .env.example, Keycloak gets the same client secret as the portal and as `make demo`."""
     assert demo_config.returncode == 0, demo_config.stderr
     resolved = yaml.safe_load(demo_config.stdout)["services"]
-    keycloak, web, scheduler = (resolved[name]["environment"] for name in ("keycloak", "web", "scheduler"))
+    keycloak, web, scheduler = (resolved[name]["environment"] for name in ("keycloak", "portal", "scheduler"))
     assert keycloak["KLANTPORTAL_CLIENT_SECRET"] == web["KLANTPORTAL_OIDC_CLIENT_SECRET"]
     assert scheduler["KLANTPORTAL_OIDC_CLIENT_SECRET"] == web["KLANTPORTAL_OIDC_CLIENT_SECRET"]
     (realm_default,) = PLACEHOLDER.findall(client_rep["secret"])
@@ -148,7 +148,7 @@ def test_compose_resolved_config_agrees_with_the_realm_defaults(demo_config, cli
 
 
 def test_client_id_agrees(services, client_rep):
-    assert services["web"]["environment"]["KLANTPORTAL_OIDC_CLIENT_ID"] == client_rep["clientId"]
+    assert services["portal"]["environment"]["KLANTPORTAL_OIDC_CLIENT_ID"] == client_rep["clientId"]
     assert services["scheduler"]["environment"]["KLANTPORTAL_OIDC_CLIENT_ID"] == client_rep["clientId"]
 
 
@@ -156,7 +156,7 @@ def test_client_secret_variable_agrees(services, client_rep):
     (name,) = [m["name"] for m in PLACEHOLDER.finditer(client_rep["secret"])]
     assert name == "KLANTPORTAL_CLIENT_SECRET"
     keycloak_env = services["keycloak"]["environment"]
-    web_env = services["web"]["environment"]
+    web_env = services["portal"]["environment"]
     # Keycloak's placeholder and the portal's setting come from one variable in .env.
     assert variable_of(keycloak_env[name]) == variable_of(web_env["KLANTPORTAL_OIDC_CLIENT_SECRET"])
     assert variable_of(keycloak_env[name]) in env_example()
@@ -164,7 +164,7 @@ def test_client_secret_variable_agrees(services, client_rep):
 
 def test_redirect_uris_resolve_to_the_portal(services, client_rep, app):
     keycloak_env = services["keycloak"]["environment"]
-    base_url = services["web"]["environment"]["KLANTPORTAL_BASE_URL"]
+    base_url = services["portal"]["environment"]["KLANTPORTAL_BASE_URL"]
     assert base_url == "http://localhost:5000" == keycloak_env["KLANTPORTAL_BASE_URL"]
     with app.test_request_context():
         callback = url_for("auth.callback")
@@ -176,16 +176,16 @@ def test_redirect_uris_resolve_to_the_portal(services, client_rep, app):
 
 
 def test_ports(services):
-    web, keycloak = services["web"], services["keycloak"]
-    assert published(web) == {5000: 5000}
+    web, keycloak, proxy = services["portal"], services["keycloak"], services["proxy"]
+    assert published(proxy) == {5000: 5000}
     assert published(keycloak) == {8080: 8080}
-    assert "-b 0.0.0.0:5000" in web["command"][-1]
+    assert web["command"][web["command"].index("-b") + 1] == "0.0.0.0:5000"
     assert urlsplit(web["environment"]["KLANTPORTAL_BASE_URL"]).port == 5000
     assert urlsplit(keycloak["environment"]["KC_HOSTNAME"]).port == 8080
 
 
 def test_issuer_is_browser_facing_and_discovery_internal(services, realm):
-    keycloak_env, web_env = services["keycloak"]["environment"], services["web"]["environment"]
+    keycloak_env, web_env = services["keycloak"]["environment"], services["portal"]["environment"]
     assert keycloak_env["KC_HOSTNAME"] == "http://localhost:8080"
     assert keycloak_env["KC_HOSTNAME_BACKCHANNEL_DYNAMIC"] == "true"
     assert web_env["KLANTPORTAL_OIDC_ISSUER"] == f"{keycloak_env['KC_HOSTNAME']}/realms/{realm['realm']}"
@@ -198,7 +198,7 @@ def test_backchannel_logout_url_points_at_the_web_service(services, client_rep, 
     keycloak_env = services["keycloak"]["environment"]
     url = resolve_realm(client_rep["attributes"]["backchannel.logout.url"], keycloak_env)
     parts = urlsplit(url)
-    assert parts.hostname == "web" and "web" in services
+    assert parts.hostname == "portal" and "portal" in services
     assert parts.port == 5000
     with app.test_request_context():
         assert parts.path == url_for("auth.backchannel_logout")
@@ -216,7 +216,7 @@ def test_keycloak_image_is_pinned_to_26_0_1_or_later(services):
 def test_keycloak_imports_the_realm_and_checks_health(services):
     keycloak = services["keycloak"]
     assert keycloak["command"] == ["start-dev", "--import-realm"]
-    assert "./keycloak/realm-klantportal.json:/opt/keycloak/data/import/realm-klantportal.json:ro" in (
+    assert "./keycloak/realm-klantportal.json:/opt/keycloak/data/import/realm-klantportal.json:ro,z" in (
         keycloak["volumes"]
     )
     environment = keycloak["environment"]
@@ -229,29 +229,38 @@ def test_keycloak_imports_the_realm_and_checks_health(services):
 
 
 def test_services_start_in_order(services):
-    assert set(services) == {"keycloak", "keycloak-db", "app-db", "web", "scheduler"}
-    for name in ("keycloak-db", "app-db", "keycloak", "web"):
+    assert set(services) >= {"keycloak", "keycloak-db", "app-db", "valkey", "migrate", "portal", "proxy",
+                             "scheduler"}
+    for name in ("keycloak-db", "app-db", "keycloak", "valkey", "portal", "proxy"):
         assert services[name]["healthcheck"]["test"], name
-    assert services["web"]["depends_on"] == {
-        "app-db": {"condition": "service_healthy"}, "keycloak": {"condition": "service_healthy"},
+    migrated = {"condition": "service_completed_successfully"}
+    assert services["migrate"]["depends_on"] == {"app-db": {"condition": "service_healthy"}}
+    assert services["portal"]["depends_on"] == {
+        "migrate": migrated, "valkey": {"condition": "service_healthy"},
+        "keycloak": {"condition": "service_healthy"},
     }
-    assert services["scheduler"]["depends_on"]["web"] == {"condition": "service_healthy"}
+    assert services["scheduler"]["depends_on"]["migrate"] == migrated
+    assert services["proxy"]["depends_on"] == {"portal": {"condition": "service_healthy"}}
     for name in ("app-db", "keycloak-db"):
         assert services[name]["image"].startswith("postgres:16.")
+        # Over TCP: during the first start's setup PostgreSQL listens on its socket only.
+        assert services[name]["healthcheck"]["test"][:4] == ["CMD", "pg_isready", "-h", "127.0.0.1"]
 
 
-def test_web_and_scheduler_run_the_portal_commands(services):
+def test_migrate_portal_and_scheduler_run_the_portal_commands(services):
     from webapp import cli
 
     names = {command.name for command in cli.COMMANDS}
-    web_script = services["web"]["command"][-1]
-    assert "klantportal schema" in web_script and "klantportal seed-demo" in web_script
-    assert "exec gunicorn -w 2" in web_script and "'webapp:create_app()'" in web_script
+    script = services["migrate"]["command"][-1]
+    assert "klantportal schema" in script and "klantportal seed-demo" in script
+    assert services["migrate"]["restart"] == "no"
+    assert services["portal"]["command"][:3] == ["gunicorn", "-c", "python:webapp.gunicorn_conf"]
+    assert services["portal"]["command"][-1] == "webapp:create_app()"
     assert services["scheduler"]["command"] == ["klantportal", "scheduler"]
     assert {"schema", "seed-demo", "scheduler"} <= names
-    assert services["web"]["build"] == services["scheduler"]["build"] == "."
-    assert services["web"]["image"] == services["scheduler"]["image"]
-    assert services["web"]["environment"]["DATABASE_URL"].endswith("@app-db:5432/klantportal")
+    for name in ("migrate", "portal", "scheduler"):
+        assert services[name]["build"] == "." and services[name]["image"] == "klantportal:local"
+    assert services["portal"]["environment"]["DATABASE_URL"].endswith("@app-db:5432/klantportal")
 
 
 def test_no_secret_is_written_in_the_compose_file(services):
@@ -298,6 +307,7 @@ def test_dockerfile_is_small_and_runs_gunicorn_as_a_user():
     assert "USER" in keywords[last_run:], "USER must follow the last RUN"
     cmd = json.loads(next(argument for keyword, argument in reversed(instructions) if keyword == "CMD"))
     assert cmd[0] == "gunicorn" and cmd[-1] == "webapp:create_app()"
+    assert cmd[cmd.index("-c") + 1] == "python:webapp.gunicorn_conf"
     assert cmd[cmd.index("-w") + 1] == "2" and cmd[cmd.index("-b") + 1] == "0.0.0.0:5000"
     for keyword, argument in instructions:
         if keyword == "RUN" and "pip install" in argument:
@@ -315,3 +325,57 @@ def test_dockerignore_keeps_the_image_to_what_it_needs():
     assert not allowed & {".env", ".venv", ".git", "instance", "tests", "node_modules", "keycloak"}
     for excluded in (".venv", ".git", ".env", "instance", "**/node_modules", "tests"):
         assert excluded in lines
+
+
+# --- several replicas (issue 19) -----------------------------------------------------------------
+
+NGINX_CONF = ROOT / "deploy" / "nginx.conf"
+
+
+def test_the_portal_can_be_scaled(services):
+    """`docker compose up --scale portal=2`: nothing in the service is per-container."""
+    portal = services["portal"]
+    assert "container_name" not in portal and "ports" not in portal
+    assert "klantportal schema" not in str(portal["command"])  # migrated once, by `migrate`
+
+
+def test_rate_limits_are_shared_through_valkey(services, demo_config):
+    valkey = services["valkey"]
+    repository, _, tag = valkey["image"].partition(":")
+    assert repository == "valkey/valkey" and re.match(r"\d+\.\d+\.\d+-", tag), "pinned Valkey image"
+    assert "ping" in valkey["healthcheck"]["test"]
+    resolved = yaml.safe_load(demo_config.stdout)["services"]
+    for name in ("portal", "scheduler"):
+        assert resolved[name]["environment"]["KLANTPORTAL_RATELIMIT_STORAGE_URI"] == "redis://valkey:6379/0"
+
+
+def test_the_proxy_forwards_to_every_replica_and_the_portal_trusts_it(services):
+    proxy = services["proxy"]
+    repository, _, tag = proxy["image"].partition(":")
+    assert repository == "nginx" and re.match(r"\d+\.\d+\.\d+", tag), "pinned nginx image"
+    assert "./deploy/nginx.conf:/etc/nginx/conf.d/default.conf:ro,z" in proxy["volumes"]
+    conf = NGINX_CONF.read_text()
+    assert "listen 5000;" in conf and "http://portal:5000" in conf
+    assert "resolver 127.0.0.11" in conf  # replicas added later are found
+    for header in ("X-Forwarded-For $remote_addr", "X-Forwarded-Proto $scheme", "X-Forwarded-Host"):
+        assert f"proxy_set_header {header}" in conf
+    assert services["portal"]["environment"]["KLANTPORTAL_TRUST_PROXY"] == "true"
+    assert "KLANTPORTAL_TRUST_PROXY" not in services["scheduler"]["environment"]
+
+
+def test_htmx_source_agrees_with_env_example_and_the_docs(services, demo_config):
+    """Both demos serve the vendored htmx (.env.example); without the variable, the CDN."""
+    assert env_example()["KLANTPORTAL_HTMX_SOURCE"] == "local"
+    assert services["portal"]["environment"]["KLANTPORTAL_HTMX_SOURCE"] == "${KLANTPORTAL_HTMX_SOURCE:-local}"
+    resolved = yaml.safe_load(demo_config.stdout)["services"]["portal"]["environment"]
+    assert resolved["KLANTPORTAL_HTMX_SOURCE"] == "local"
+    assert configuration.from_environment({})["HTMX_SOURCE"] == "cdn"
+    docs = (ROOT / "docs" / "docker.md").read_text()
+    assert "`local`" in docs and "htmx" in docs
+
+
+def test_both_demos_name_the_ports_they_share():
+    for document in (ROOT / "README.md", ROOT / "docs" / "docker.md"):
+        text = document.read_text()
+        assert "5000" in text and "8080" in text and "one demo at a time" in text, document
+    assert "docker compose down -v" in (ROOT / "docs" / "docker.md").read_text()

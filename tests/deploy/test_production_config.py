@@ -39,7 +39,7 @@ def production_env(monkeypatch, tmp_path):
     for name, value in values.items():
         monkeypatch.setenv(name, value)
     yield monkeypatch
-    if not db.is_closed():
+    if db.obj is not None and not db.is_closed():  # a refused start never opened it
         db.close()
 
 
