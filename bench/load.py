@@ -85,7 +85,8 @@ def start_gunicorn(url: str, port: int) -> subprocess.Popen:
     env = {**os.environ, "DATABASE_URL": url, "SECRET_KEY": SECRET, "KLANTPORTAL_OIDC_CLIENT_SECRET": SECRET,
            "KLANTPORTAL_HTMX_SOURCE": "local", "KLANTPORTAL_ENV": "development"}
     command = [str(Path(sys.executable).parent / "gunicorn"), "-w", "1", "-b", f"127.0.0.1:{port}",
-               "--graceful-timeout", "5", "--log-level", "warning", "webapp.wsgi:app"]
+               "--graceful-timeout", "5", "--log-level", "warning", "-c", "python:webapp.gunicorn_conf",
+               "webapp:create_app()"]
     if shutil.which("taskset"):
         command = ["taskset", "-c", str(SERVER_CPU), *command]
     server = subprocess.Popen(command, cwd=ROOT, env=env, start_new_session=True)

@@ -41,7 +41,8 @@ def _create_app():
 
 
 def configure_logging() -> None:
-    """The process's log format: set by the entry points, never by the app factory."""
+    """The process's log format: set by the entry points (this command, gunicorn's config),
+    never by the app factory."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 
 

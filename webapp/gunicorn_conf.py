@@ -5,6 +5,11 @@ worker count, which the portal itself cannot see from inside a worker.
 """
 
 from webapp import config as configuration
+from webapp.cli import configure_logging
+
+# The portal's own log lines (refused sign-ins, outages) next to gunicorn's: this file is
+# the process's entry point, so it sets the format (the app factory never does).
+configure_logging()
 
 # gunicorn >= 25.1 opens a control socket (for ``gunicornc``) in $XDG_RUNTIME_DIR or
 # $HOME/.gunicorn; the image's HOME (/app) is not writable by the portal's user, and
