@@ -4,7 +4,7 @@ A future change is a new function appended to ``MIGRATIONS`` that uses peewee's
 ``playhouse.migrate`` (``migrator.add_column(...)`` and friends); never edit an applied one.
 """
 
-from peewee import SQL, CharField, FloatField, IntegerField
+from peewee import SQL, CharField, DateTimeField, FloatField, IntegerField
 from playhouse.migrate import PostgresqlMigrator, SqliteMigrator
 from playhouse.migrate import migrate as run_migrations
 
@@ -111,6 +111,12 @@ def _keep_count(migrator, table: str, plural: str):
     )
 
 
+def _refresh_lease(migrator):
+    """``web_session.refreshing_until``: one request per session redeems the refresh token."""
+    if "refreshing_until" not in {c.name for c in db.get_columns("web_session")}:
+        run_migrations(migrator.add_column("web_session", "refreshing_until", DateTimeField(null=True)))
+
+
 MIGRATIONS = [
     _initial,
     _quota_explanation,
@@ -119,6 +125,7 @@ MIGRATIONS = [
     _pending_requests_index,
     _incident_count,
     _contact_count,
+    _refresh_lease,
 ]
 
 

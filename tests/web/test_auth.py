@@ -12,7 +12,7 @@ from joserfc.jwk import KeySet, RSAKey
 
 from tests.conftest import contact_named, unavailable
 from tests.support.devidp import DEMO_USER_IDS, DevIdp, DevIdpError
-from webapp import oidc
+from webapp import logout_tokens, oidc
 from webapp.models import Contact, WebSession
 from webapp.redirects import safe_next
 from webapp.seed import seed_demo
@@ -198,7 +198,7 @@ def logout_token(portal, key=TEST_KEY, **overrides):
         "iat": int(time.time()),
         "jti": "j1",
         "sid": "sid-anna.admin",
-        "events": {oidc.BACKCHANNEL_EVENT: {}},
+        "events": {logout_tokens.BACKCHANNEL_EVENT: {}},
         **overrides,
     }
     claims = {k: v for k, v in claims.items() if v is not None}
