@@ -1,6 +1,7 @@
 """Sign-in, sign-out and back-channel logout (DESIGN §2)."""
 
 import logging
+
 from authlib.integrations.base_client.errors import OAuthError
 from flask import Blueprint, current_app, redirect, render_template, request, session, url_for
 from flask_login import login_user

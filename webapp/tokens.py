@@ -138,9 +138,9 @@ def _follow(row) -> bool:
             return True
         if current.refresh_failing_since is not None:
             return now - current.refresh_failing_since <= grace
-        if current.refreshing_until is None or current.refreshing_until <= now:
-            if _claim(row, now):  # its holder gave up without an answer
-                return _refresh(row, now)
+        lease_over = current.refreshing_until is None or current.refreshing_until <= now
+        if lease_over and _claim(row, now):  # its holder gave up without an answer
+            return _refresh(row, now)
         if time.monotonic() > deadline:
             log.warning("gave up waiting for another request's token refresh; contact %s", row.contact_id)
             return current.access_expires_at > now
