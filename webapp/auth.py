@@ -1,7 +1,6 @@
 """Sign-in, sign-out and back-channel logout (DESIGN §2)."""
 
 import logging
-from urllib.parse import urlencode
 
 from authlib.integrations.base_client.errors import OAuthError
 from flask import Blueprint, current_app, redirect, render_template, request, session, url_for
@@ -9,10 +8,11 @@ from flask_login import login_user
 from joserfc.errors import JoseError
 from requests.exceptions import RequestException
 
-from webapp import identity, oidc, sessions, tokens
+from webapp import identity, logout_tokens, oidc, sessions, tokens
 from webapp.access import public
 from webapp.extensions import csrf, limiter
 from webapp.i18n import gettext as _
+from webapp.models import WebSession
 from webapp.redirects import safe_next
 
 log = logging.getLogger(__name__)
@@ -45,11 +45,16 @@ SIGN_IN_PROBLEMS = {
 @public
 def login():
     session["next"] = safe_next(request.args.get("next"))
+    provider = oidc.client()
     try:
+        # Asked afresh: a provider that went away since discovery was read must not
+        # get the browser sent to it.
+        provider.load_server_metadata(force=True)
         # The registered redirect URI, never one built from the request's Host header.
         callback_url = current_app.config["BASE_URL"].rstrip("/") + url_for("auth.callback")
-        return oidc.client().authorize_redirect(callback_url)
-    except RequestException as error:
+        return provider.authorize_redirect(callback_url)
+    except (RequestException, ValueError) as error:
+        provider.forget_metadata()
         return _failed(_("De aanmeldservice is niet bereikbaar. Probeer het over een paar minuten opnieuw."),
                        f"provider unreachable: {error}", 503)
 
@@ -70,14 +75,17 @@ def callback():
         return _failed(_("Deze aanmeldlink is onvolledig."), "callback without code or state")
     try:
         token = oidc.client().authorize_access_token(claims_options=oidc.claims_options())
+        if not token.get("userinfo"):
+            return _failed(_("Het aanmelden kon niet worden voltooid."), "no ID token in token response")
+        claims = oidc.with_userinfo(dict(token["userinfo"]), token)
     except (OAuthError, JoseError, ValueError, KeyError) as error:  # state, code, ID token
         return _failed(_("Het aanmelden kon niet worden voltooid."), f"rejected callback: {error!r}")
     except RequestException as error:
+        oidc.client().forget_metadata()
         return _failed(_("De aanmeldservice is niet bereikbaar."), f"provider unreachable: {error}", 503)
-    claims = token.get("userinfo")
-    if not claims:
-        return _failed(_("Het aanmelden kon niet worden voltooid."), "no ID token in token response")
-    match = identity.contact_for(claims)
+    match = identity.contact_for(
+        claims, trust_unverified_email=current_app.config["OIDC_TRUST_UNVERIFIED_EMAIL"]
+    )
     if match.contact is None:
         log.info("sign-in refused for subject %s: %s", claims["sub"], match.problem)
         session.clear()
@@ -112,21 +120,13 @@ def logout():
     id_token = row.id_token if row is not None else None
     session.end()
     try:
-        metadata = oidc.client().load_server_metadata()
-    except RequestException as error:
+        end_session = oidc.logout_url(id_token)
+    except (RequestException, ValueError) as error:
         # The portal session is over either way; the provider's ends when it expires.
         log.warning("provider unreachable at logout, signed out of the portal only: %s", error)
-        metadata = {}
-    end_session = metadata.get("end_session_endpoint")
-    if not end_session:
-        return redirect(url_for("home.index"))
-    params = {
-        "post_logout_redirect_uri": current_app.config["BASE_URL"].rstrip("/") + "/",
-        "client_id": current_app.config["OIDC_CLIENT_ID"],
-    }
-    if id_token:
-        params["id_token_hint"] = id_token
-    return redirect(f"{end_session}?{urlencode(params)}")
+        oidc.client().forget_metadata()
+        end_session = None
+    return redirect(end_session or url_for("home.index"))
 
 
 @bp.post("/auth/backchannel-logout")
@@ -139,13 +139,22 @@ def backchannel_logout():
     if not token:
         return {"error": "invalid_request", "error_description": "logout_token missing"}, 400, headers
     try:
-        claims = oidc.verify_logout_token(token)
-    except oidc.InvalidLogoutToken as error:
+        claims = logout_tokens.verify(token)
+    except logout_tokens.InvalidLogoutToken as error:
         log.warning("rejected logout token: %s", error)
         return {"error": "invalid_request", "error_description": "invalid logout token"}, 400, headers
-    if claims.get("sid"):
-        ended = sessions.end_sessions(sid=claims["sid"])
-    else:
-        ended = sessions.end_sessions(subject=claims["sub"])
+    ended = _end_sessions(claims.get("sid"), claims.get("sub"))
     log.info("back-channel logout ended %d session(s) (sid=%s)", ended, claims.get("sid"))
     return "", 200, headers
+
+
+def _end_sessions(sid: str | None, subject: str | None) -> int:
+    """By ``sid``; when none has it, the subject's sessions that recorded no sid (a provider
+    that puts sid in logout tokens but not in ID tokens). Another device's session, with a
+    sid of its own, is left alone."""
+    ended = sessions.end_sessions(sid=sid, subject=subject) if sid else 0
+    if not ended and subject:
+        ended = WebSession.delete().where(
+            (WebSession.subject == subject) & WebSession.sid.is_null()
+        ).execute()
+    return ended

@@ -33,8 +33,17 @@ def from_environment(environ=os.environ) -> dict:
         "OIDC_INTERNAL_URL": env("KLANTPORTAL_OIDC_INTERNAL_URL"),
         "OIDC_CLIENT_ID": env("KLANTPORTAL_OIDC_CLIENT_ID", "klantportal-web"),
         "OIDC_CLIENT_SECRET": env("KLANTPORTAL_OIDC_CLIENT_SECRET"),
+        "OIDC_SCOPE": env("KLANTPORTAL_OIDC_SCOPE", "openid email profile"),
+        # How the portal authenticates at the token endpoint: client_secret_basic | client_secret_post.
+        "OIDC_TOKEN_AUTH_METHOD": env("KLANTPORTAL_OIDC_TOKEN_AUTH_METHOD", "client_secret_basic"),
+        "OIDC_DISCOVERY_TTL_SECONDS": int(env("KLANTPORTAL_OIDC_DISCOVERY_TTL", "3600")),
+        # Providers that never send email_verified (Entra ID): bind by e-mail anyway. Off by
+        # default; turn on only for a provider whose e-mail addresses you trust.
+        "OIDC_TRUST_UNVERIFIED_EMAIL": _bool(env("KLANTPORTAL_OIDC_TRUST_UNVERIFIED_EMAIL", "false")),
         "TOKEN_REFRESH_MARGIN_SECONDS": int(env("KLANTPORTAL_TOKEN_REFRESH_MARGIN", "30")),
         "TOKEN_OUTAGE_GRACE_SECONDS": int(env("KLANTPORTAL_TOKEN_OUTAGE_GRACE", "300")),
+        # During an outage one request per session tries the provider again, at most this often.
+        "TOKEN_OUTAGE_RETRY_SECONDS": int(env("KLANTPORTAL_TOKEN_OUTAGE_RETRY", "30")),
         "SESSION_IDLE_SECONDS": int(env("KLANTPORTAL_SESSION_IDLE", "1800")),
         "SESSION_COOKIE_SECURE": _bool(env("KLANTPORTAL_COOKIE_SECURE", "true" if production else "false")),
         "TRUST_PROXY_HEADERS": _bool(env("KLANTPORTAL_TRUST_PROXY", "false")),

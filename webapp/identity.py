@@ -16,7 +16,15 @@ class Match:
     problem: str | None = None  # no_contact | inactive | email_unverified | email_taken | ambiguous
 
 
-def contact_for(claims: dict) -> Match:
+def email_verified(claims: dict, trust_unverified_email: bool = False) -> bool:
+    """``email_verified`` is true; or absent (Entra ID never sends it) and the provider is
+    trusted by setting. An explicit ``false`` is never trusted."""
+    if "email_verified" not in claims:
+        return trust_unverified_email
+    return claims["email_verified"] is True
+
+
+def contact_for(claims: dict, trust_unverified_email: bool = False) -> Match:
     """The contact bound to ``sub``, binding an unbound one by verified e-mail on first login."""
     subject = claims["sub"]
     bound = Contact.get_or_none(Contact.oidc_subject == subject)
@@ -35,7 +43,7 @@ def contact_for(claims: dict) -> Match:
             )
             return Match(None, "email_taken")
         return Match(None, "no_contact")
-    if claims.get("email_verified") is not True:
+    if not email_verified(claims, trust_unverified_email):
         return Match(None, "email_unverified")
     if len(unbound) > 1:
         log.warning("refused sign-in: e-mail %s matches contacts in several organisations", email)
@@ -51,5 +59,5 @@ def contact_for(claims: dict) -> Match:
         if bound_now:
             audit.record(contact, "identity", "", subject, field="oidc_subject")
     if not bound_now:
-        return contact_for(claims)
+        return contact_for(claims, trust_unverified_email)
     return Match(Contact.get_by_id(contact.id))

@@ -295,6 +295,8 @@ class WebSession(BaseModel):
     refresh_token = TextField(null=True)
     access_expires_at = DateTimeField(null=True)
     refresh_failing_since = DateTimeField(null=True)
+    # Until when one request holds the right to redeem the refresh token (single-flight).
+    refreshing_until = DateTimeField(null=True)
     created_at = DateTimeField(default=clock.now)
     last_seen_at = DateTimeField(default=clock.now)
     expires_at = DateTimeField(index=True)

@@ -8,7 +8,7 @@ applied one.
 
 from pathlib import Path
 
-from peewee import SQL, CharField, FloatField, IntegerField
+from peewee import SQL, CharField, DateTimeField, FloatField, IntegerField
 from playhouse.migrate import PostgresqlMigrator, SqliteMigrator
 from playhouse.migrate import migrate as run_migrations
 
@@ -128,6 +128,11 @@ def _install_count_triggers(table: str):
         db.execute_sql(statement)
 
 
+def _refresh_lease(migrator):
+    """``web_session.refreshing_until``: one request per session redeems the refresh token."""
+    run_migrations(migrator.add_column("web_session", "refreshing_until", DateTimeField(null=True)))
+
+
 MIGRATIONS = [
     _initial,
     _quota_explanation,
@@ -136,6 +141,7 @@ MIGRATIONS = [
     _pending_requests_index,
     _incident_count,
     _contact_count,
+    _refresh_lease,
 ]
 
 

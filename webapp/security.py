@@ -1,28 +1,20 @@
 """Security headers on every response."""
 
-from urllib.parse import urlsplit
-
-from flask import current_app
-
+from webapp import oidc
 from webapp.views_support import HTMX_CDN
-
-
-def _origin(url: str) -> str:
-    parts = urlsplit(url)
-    return f"{parts.scheme}://{parts.netloc}"
 
 
 def content_security_policy() -> str:
     """Scripts only from the portal and the pinned htmx file; forms may go to the provider."""
-    config = current_app.config
     return "; ".join([
         "default-src 'self'",
         f"script-src 'self' {HTMX_CDN}",
         "style-src 'self'",
         "img-src 'self' data:",
         "connect-src 'self'",
-        # Logout posts here and is redirected to the provider's end-session endpoint.
-        f"form-action 'self' {_origin(config['OIDC_ISSUER'])}",
+        # Logout posts here and is redirected to the provider's end-session endpoint; a POST
+        # whose session ended is redirected through sign-in to its authorize endpoint.
+        "form-action 'self' " + " ".join(oidc.form_origins()),
         "frame-ancestors 'none'",
         "base-uri 'self'",
         "object-src 'none'",

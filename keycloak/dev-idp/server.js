@@ -16,8 +16,9 @@ import { fileURLToPath } from 'node:url';
 import Provider, { interactionPolicy } from 'oidc-provider';
 
 import { loadRealm } from './realm.js';
+import initializeKeystore from './node_modules/oidc-provider/lib/helpers/initialize_keystore.js';
 import {
-  DevAdapter, destroyEntry, listPayloads, revokeGrantEverywhere,
+  DevAdapter, destroyEntry, listPayloads, revokeGrantEverywhere, switches,
 } from './store.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
@@ -30,6 +31,11 @@ const REALM = realm.realm;
 const MOUNT = `/realms/${REALM}`;
 const ISSUER = process.env.ISSUER || `http://localhost:${PORT}${MOUNT}`;
 const OIDC = '/protocol/openid-connect';
+// A second listener serving the end-session endpoint on another origin (AWS Cognito's layout).
+const END_SESSION_PORT = Number.parseInt(process.env.END_SESSION_PORT || '0', 10);
+const END_SESSION_URL = END_SESSION_PORT
+  ? `http://localhost:${END_SESSION_PORT}${MOUNT}${OIDC}/logout?origin=second` : undefined;
+const stats = { authorization_code: 0, refresh_token: 0 }; // token requests by grant type
 
 const ACCESS_TOKEN_TTL = Number.parseInt(process.env.ACCESS_TOKEN_TTL || '', 10)
   || realm.accessTokenLifespan || 300;
@@ -155,10 +161,7 @@ function signingKey() {
   } catch {
     // missing or unreadable: generate below
   }
-  const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
-  const jwk = {
-    ...privateKey.export({ format: 'jwk' }), kid: randomBytes(8).toString('hex'), alg: 'RS256', use: 'sig',
-  };
+  const jwk = newSigningKey();
   try {
     mkdirSync(dirname(file), { recursive: true });
     const tmp = `${file}.${process.pid}.tmp`;
@@ -168,6 +171,13 @@ function signingKey() {
     log(`could not store signing key in ${file}: ${err.message}`);
   }
   return jwk;
+}
+
+function newSigningKey() {
+  const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  return {
+    ...privateKey.export({ format: 'jwk' }), kid: randomBytes(8).toString('hex'), alg: 'RS256', use: 'sig',
+  };
 }
 
 const epoch = () => Math.floor(Date.now() / 1000);
@@ -250,7 +260,9 @@ const provider = new Provider(ISSUER, {
     if (!user || !user.enabled) return undefined; // refresh -> invalid_grant, SSO -> login form
     return {
       accountId: sub,
-      async claims() {
+      async claims(use) {
+        // Claims only at userinfo (OIDC Core §5.4), as some providers do.
+        if (use === 'id_token' && switches.claimsAtUserinfoOnly) return { sub: user.id };
         return claimsOf(user);
       },
     };
@@ -270,7 +282,8 @@ const provider = new Provider(ISSUER, {
     await grant.save();
     return grant;
   },
-  issueRefreshToken: async (ctx, client) => client.grantTypeAllowed('refresh_token'),
+  issueRefreshToken: async (ctx, client) => switches.refreshTokens !== 'none'
+    && client.grantTypeAllowed('refresh_token'),
   // A fresh refresh token on every refresh (the old one stays valid, see store.js).
   rotateRefreshToken: true,
   interactions: {
@@ -313,6 +326,24 @@ provider.on('backchannel.error', (ctx, err, client, accountId, sid) => {
   log(`backchannel-logout FAILED client=${client.clientId} sub=${accountId} sid=${sid}: ${err.message}`);
 });
 provider.on('server_error', (ctx, err) => log(`server_error ${err.stack}`));
+for (const event of ['grant.success', 'grant.error']) {
+  provider.on(event, (ctx) => {
+    const type = ctx.oidc?.params?.grant_type;
+    if (type in stats) stats[type] += 1;
+  });
+}
+
+// Test switches: a slow token endpoint (to make concurrent refreshes overlap), and the
+// end-session endpoint on another origin in discovery.
+provider.use(async (ctx, next) => {
+  if (ctx.path === `${OIDC}/token` && switches.tokenDelayMs > 0) {
+    await new Promise((done) => { setTimeout(done, switches.tokenDelayMs); });
+  }
+  await next();
+  if (END_SESSION_URL && ctx.oidc?.route === 'discovery' && ctx.body) {
+    ctx.body = { ...ctx.body, end_session_endpoint: END_SESSION_URL };
+  }
+});
 
 // RP-initiated logout without a confirmation page. oidc-provider insists on a
 // confirmation form (xsrf-protected POST to .../logout/confirm); once it has
@@ -518,7 +549,33 @@ async function logoutUser(userId) {
   return sessions.length;
 }
 
+async function handleDevAdmin(req, res, path) {
+  if (path === '/admin/dev/switches' && req.method === 'GET') return send(res, 200, { ...switches, stats });
+  if (path === '/admin/dev/switches' && req.method === 'PUT') {
+    let body;
+    try {
+      body = JSON.parse((await readBody(req)) || '{}');
+    } catch {
+      return send(res, 400, { error: 'invalid JSON' });
+    }
+    if (['keycloak', 'rotate', 'none'].includes(body.refreshTokens)) switches.refreshTokens = body.refreshTokens;
+    if (typeof body.claimsAtUserinfoOnly === 'boolean') switches.claimsAtUserinfoOnly = body.claimsAtUserinfoOnly;
+    if (Number.isInteger(body.tokenDelayMs)) switches.tokenDelayMs = body.tokenDelayMs;
+    log(`dev switches ${JSON.stringify(switches)}`);
+    return send(res, 200, { ...switches, stats });
+  }
+  if (path === '/admin/dev/rotate-key' && req.method === 'POST') {
+    // A new signing key with a new kid; the old one is gone from the key set at once.
+    const jwk = newSigningKey();
+    initializeKeystore.call(provider, { keys: [jwk] });
+    log(`signing key rotated kid=${jwk.kid}`);
+    return send(res, 200, { kid: jwk.kid });
+  }
+  return send(res, 404, { error: 'Not Found' });
+}
+
 async function handleAdmin(req, res, path) {
+  if (path.startsWith('/admin/dev/')) return handleDevAdmin(req, res, path);
   const m = path.match(/^\/admin\/realms\/([^/]+)\/users(?:\/([^/]+)(\/logout)?)?\/?$/);
   if (!m || m[1] !== REALM) return send(res, 404, { error: 'Not Found' });
   const [, , id, logout] = m;
@@ -626,6 +683,14 @@ const server = createServer((req, res) => {
     }
   });
 });
+
+if (END_SESSION_PORT) {
+  const second = createServer((req, res) => handle(req, res).catch((err) => {
+    log(`error ${req.method} ${req.url}: ${err.stack || err}`);
+    if (!res.headersSent) send(res, 500, page('Error', '<p>error</p>'));
+  }));
+  second.listen(END_SESSION_PORT, HOST, () => log(`end-session endpoint on ${END_SESSION_URL}`));
+}
 
 server.keepAliveTimeout = KEEP_ALIVE_TIMEOUT_MS;
 server.headersTimeout = KEEP_ALIVE_TIMEOUT_MS + 1000; // must exceed keepAliveTimeout

@@ -8,9 +8,18 @@
 // new refresh token on every refresh while the previous one stays valid until
 // it expires. oidc-provider's rotation instead marks the old token consumed and
 // treats a second use as token theft, revoking the whole grant. To behave like
-// Keycloak, `consume` is a no-op for RefreshToken.
+// Keycloak, `consume` is a no-op for RefreshToken, unless the `refreshTokens`
+// switch is 'rotate' (Keycloak "Revoke Refresh Token", Auth0, Okta): then a
+// reused refresh token gets invalid_grant and its family is revoked.
 
 const store = new Map(); // key `${model}:${id}` -> { payload, expiresAt }
+
+// Runtime switches the tests flip (see server.js and README.md).
+export const switches = {
+  refreshTokens: process.env.DEVIDP_REFRESH_TOKENS || 'keycloak', // keycloak | rotate | none
+  claimsAtUserinfoOnly: process.env.DEVIDP_CLAIMS_AT_USERINFO_ONLY === '1',
+  tokenDelayMs: Number.parseInt(process.env.DEVIDP_TOKEN_DELAY_MS || '0', 10),
+};
 
 function key(model, id) {
   return `${model}:${id}`;
@@ -66,7 +75,7 @@ export class DevAdapter {
   }
 
   async consume(id) {
-    if (this.model === 'RefreshToken') return; // see the note at the top
+    if (this.model === 'RefreshToken' && switches.refreshTokens !== 'rotate') return; // see the note at the top
     const entry = store.get(key(this.model, id));
     if (entry) entry.payload.consumed = Math.floor(Date.now() / 1000);
   }

@@ -8,6 +8,8 @@ Usage::
         idp.issuer          # http://localhost:<port>/realms/klantportal
         idp.disable_user(DEMO_USER_IDS["bram.legacy"])
         idp.logout_user(DEMO_USER_IDS["anna.admin"])   # back-channel logout sent
+        idp.rotate_key()                                 # new kid, the old key gone
+        idp.set_switches(refreshTokens="rotate")         # reuse detection; or "none"
 
 The provider reads ``keycloak/realm-klantportal.json``; ``env`` sets the
 placeholders it resolves (``KLANTPORTAL_BASE_URL``, ``KLANTPORTAL_CLIENT_SECRET``,
@@ -102,6 +104,7 @@ class DevIdp:
         self.base_url = f"http://localhost:{self.port}"
         self.issuer = self.extra_env.get("ISSUER") or f"{self.base_url}/realms/{REALM}"
         self.admin_url = f"http://127.0.0.1:{self.port}/admin/realms/{REALM}"
+        self.dev_url = f"http://127.0.0.1:{self.port}/admin/dev"
         self.client_id = CLIENT_ID
         self.client_secret = self.extra_env.get("KLANTPORTAL_CLIENT_SECRET", DEFAULT_CLIENT_SECRET)
         self._proc: subprocess.Popen | None = None
@@ -202,6 +205,26 @@ class DevIdp:
 
     def enable_user(self, user_id: str) -> None:
         self.set_user_enabled(user_id, True)
+
+    # -- dev switches (keycloak/dev-idp/README.md, "Test switches") ------------
+
+    def set_switches(self, **switches) -> dict:
+        """``refreshTokens`` (keycloak | rotate | none), ``claimsAtUserinfoOnly``, ``tokenDelayMs``."""
+        r = requests.put(f"{self.dev_url}/switches", json=switches, timeout=10)
+        r.raise_for_status()
+        return r.json()
+
+    def token_requests(self) -> dict:
+        """Token-endpoint requests so far by grant type (``refresh_token``, ``authorization_code``)."""
+        r = requests.get(f"{self.dev_url}/switches", timeout=10)
+        r.raise_for_status()
+        return r.json()["stats"]
+
+    def rotate_key(self) -> str:
+        """A new signing key (new kid); the old one leaves the key set. Returns the new kid."""
+        r = requests.post(f"{self.dev_url}/rotate-key", timeout=30)
+        r.raise_for_status()
+        return r.json()["kid"]
 
     def logout_user(self, user_id: str) -> None:
         """End all provider sessions of the user; returns after back-channel calls were attempted."""

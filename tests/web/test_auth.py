@@ -12,7 +12,7 @@ from joserfc.jwk import KeySet, RSAKey
 
 from tests.conftest import contact_named, unavailable
 from tests.support.devidp import DEMO_USER_IDS, DevIdp, DevIdpError
-from webapp import oidc
+from webapp import logout_tokens, oidc
 from webapp.models import Contact, WebSession
 from webapp.redirects import safe_next
 from webapp.seed import seed_demo
@@ -198,7 +198,7 @@ def logout_token(portal, key=TEST_KEY, **overrides):
         "iat": int(time.time()),
         "jti": "j1",
         "sid": "sid-anna.admin",
-        "events": {oidc.BACKCHANNEL_EVENT: {}},
+        "events": {logout_tokens.BACKCHANNEL_EVENT: {}},
         **overrides,
     }
     claims = {k: v for k, v in claims.items() if v is not None}
@@ -230,11 +230,13 @@ OTHER_KEY = RSAKey.generate_key(2048, parameters={"kid": "test"}, private=True)
         {"iss": "http://evil.example/realms/klantportal"},
         {"events": None},
         {"events": {"http://example.com/other-event": {}}},
+        {"events": [logout_tokens.BACKCHANNEL_EVENT]},  # an array, not an object (§2.4)
         {"nonce": "n-0S6_WzA2Mj"},
         {"sid": None, "sub": None},
         {"iat": int(time.time()) - 3600},
     ],
-    ids=["signature", "audience", "issuer", "no-events", "wrong-event", "nonce", "no-sid-sub", "old"],
+    ids=["signature", "audience", "issuer", "no-events", "wrong-event", "events-array", "nonce",
+         "no-sid-sub", "old"],
 )
 def test_bad_logout_token_is_rejected_and_ends_nothing(our_keys, login, overrides):
     client = our_keys.test_client()
@@ -244,6 +246,23 @@ def test_bad_logout_token_is_rejected_and_ends_nothing(our_keys, login, override
     response = client.post("/auth/backchannel-logout", data={"logout_token": token})
     assert response.status_code == 400
     assert anna_sessions(our_keys) == 1
+
+
+def test_logout_token_whose_sid_no_session_has_ends_the_subjects_sessions_without_sid(our_keys, login):
+    """A provider that puts sid in logout tokens but not in ID tokens: matched by sub."""
+    client, other_device = our_keys.test_client(), our_keys.test_client()
+    with our_keys.app_context():
+        login(client, "anna.admin")
+        login(other_device, "anna.admin")
+        WebSession.update(sid=None).where(WebSession.key_hash == WebSession.select(
+            WebSession.key_hash).limit(1)).execute()
+    token = logout_token(our_keys, sid="sid-only-in-logout-tokens", sub="subject-anna.admin")
+    response = client.post("/auth/backchannel-logout", data={"logout_token": token})
+    assert response.status_code == 200
+    with our_keys.app_context():
+        # The session without a sid ended; the one with a sid of its own is another
+        # provider session (another device) and stays.
+        assert [row.sid for row in WebSession.select()] == ["sid-anna.admin"]
 
 
 def test_unreachable_provider_at_login_is_explained(client):
