@@ -4,6 +4,7 @@ import click
 from flask.cli import FlaskGroup, with_appcontext
 
 from webapp import imports, quota, scheduler, schema, seed
+from webapp.mail.cli import mail_group
 
 
 @click.command("schema")
@@ -29,6 +30,7 @@ COMMANDS = [
     quota.quota_group,
     scheduler.scheduler_command,
     imports.import_group,
+    mail_group,
 ]
 
 

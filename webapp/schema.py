@@ -111,6 +111,18 @@ def _keep_count(migrator, table: str, plural: str):
     )
 
 
+def _mail(migrator):
+    """The outbox of mails, and each contact's mail language and opt-out (issue 18).
+    Plain ADD COLUMN with a default: peewee's NOT NULL step would rebuild ``contact`` on
+    SQLite, and with it drop the triggers of ``_contact_count``."""
+    existing = {column.name for column in db.get_columns("contact")}
+    if "language" not in existing:
+        db.execute_sql("ALTER TABLE contact ADD COLUMN language VARCHAR(2) NOT NULL DEFAULT 'nl'")
+    if "mail_informational" not in existing:
+        db.execute_sql("ALTER TABLE contact ADD COLUMN mail_informational BOOLEAN NOT NULL DEFAULT TRUE")
+    db.create_tables([models.OutboxMail])
+
+
 MIGRATIONS = [
     _initial,
     _quota_explanation,
@@ -119,6 +131,7 @@ MIGRATIONS = [
     _pending_requests_index,
     _incident_count,
     _contact_count,
+    _mail,
 ]
 
 
