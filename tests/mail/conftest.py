@@ -75,3 +75,8 @@ def text_of(message) -> str:
 
 def html_of(message) -> str:
     return message.get_body(("html",)).get_content()
+
+
+def subject_of(message) -> str:
+    # A long subject is folded onto a continuation line; a mail client shows it unfolded.
+    return " ".join(str(message["Subject"]).split())
