@@ -280,13 +280,15 @@ def test_mails_go_to_the_pinned_mail_catcher(services, realm):
     assert maildev["ports"] == ["127.0.0.1:1080:1080"]
     for name in ("web", "scheduler"):
         environment = services[name]["environment"]
-        assert (environment["KLANTPORTAL_SMTP_HOST"], environment["KLANTPORTAL_SMTP_PORT"]) == ("maildev", "1025")
+        smtp = (environment["KLANTPORTAL_SMTP_HOST"], environment["KLANTPORTAL_SMTP_PORT"])
+        assert smtp == ("maildev", "1025")
     keycloak_env = services["keycloak"]["environment"]
     smtp_server = realm["smtpServer"]
     assert resolve_realm(smtp_server["host"], keycloak_env) == "maildev"
     assert resolve_realm(smtp_server["port"], keycloak_env) == "1025"
     # Without Docker (`make demo`) the placeholders fall back to maildev on localhost:1025.
-    assert (resolve_realm(smtp_server["host"], {}), resolve_realm(smtp_server["port"], {})) == ("localhost", "1025")
+    fallback = (resolve_realm(smtp_server["host"], {}), resolve_realm(smtp_server["port"], {}))
+    assert fallback == ("localhost", "1025")
 
 
 # --- Dockerfile ----------------------------------------------------------------------------------

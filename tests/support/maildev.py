@@ -64,4 +64,5 @@ class Maildev:
                 if any(r["address"] == to for r in mail["to"]) and subject_part in mail["subject"]:
                     return mail
             time.sleep(0.2)
-        raise AssertionError(f"no mail to {to} about {subject_part!r}: {[m['subject'] for m in self.emails()]}")
+        subjects = [m["subject"] for m in self.emails()]
+        raise AssertionError(f"no mail to {to} about {subject_part!r}: {subjects}")
