@@ -3,6 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 IDP := keycloak/dev-idp
+MAILDEV := tools/maildev
 
 .PHONY: demo test lint install clean messages
 
@@ -10,7 +11,8 @@ AXE := tests/e2e/axe
 # Compiled catalogues are build output (not in git): one .mo per translated .po.
 MO := $(patsubst %.po,%.mo,$(wildcard translations/*/LC_MESSAGES/messages.po))
 
-install: $(VENV)/.installed $(IDP)/node_modules/.installed $(AXE)/node_modules/.installed $(MO)
+install: $(VENV)/.installed $(IDP)/node_modules/.installed $(AXE)/node_modules/.installed \
+	$(MAILDEV)/node_modules/.installed $(MO)
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -20,6 +22,10 @@ $(VENV)/.installed: pyproject.toml
 
 $(IDP)/node_modules/.installed: $(IDP)/package-lock.json
 	cd $(IDP) && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+$(MAILDEV)/node_modules/.installed: $(MAILDEV)/package-lock.json
+	cd $(MAILDEV) && npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
 $(AXE)/node_modules/.installed: $(AXE)/package-lock.json
@@ -38,12 +44,17 @@ messages: $(VENV)/.installed
 .env:
 	cp .env.example .env
 
-# Seed the demo, then run the identity provider (:8080) and the portal (:5000); Ctrl-C stops both.
+# Seed the demo, then run the identity provider (:8080), the mail catcher (SMTP :1025, inbox
+# :1080), the mail delivery and the portal (:5000); Ctrl-C stops them all.
 demo: install .env
 	$(BIN)/klantportal seed-demo
 	@echo "Portal: http://localhost:5000  (demo people: see README; password: demo)"
+	@echo "Mails:  http://localhost:1080"
 	@trap 'kill 0' INT TERM EXIT; \
 	  (cd $(IDP) && PORT=8080 exec node server.js) & \
+	  (cd $(MAILDEV) && exec node node_modules/maildev/bin/maildev --ip 127.0.0.1 --smtp 1025 \
+	    --web-ip 127.0.0.1 --web 1080 --silent) & \
+	  $(BIN)/klantportal mail deliver --loop --interval 2 & \
 	  $(BIN)/klantportal run --host 127.0.0.1 --port 5000
 
 test: install
@@ -55,4 +66,4 @@ lint: install
 	$(BIN)/ruff check .
 
 clean:
-	rm -rf $(VENV) $(IDP)/node_modules $(AXE)/node_modules instance .pytest_cache $(MO)
+	rm -rf $(VENV) $(IDP)/node_modules $(AXE)/node_modules $(MAILDEV)/node_modules instance .pytest_cache $(MO)

@@ -86,8 +86,9 @@ def _init_extensions(app):
 
 def _register_blueprints(app):
     from webapp import auth, contacts, health, home, incidents, support
+    from webapp.mail import preferences
 
-    for module in (health, home, auth, incidents, support, contacts):
+    for module in (health, home, auth, incidents, support, contacts, preferences):
         app.register_blueprint(module.bp)
 
 

@@ -6,7 +6,8 @@ the request approved, so it obeys the maximum like any other grant.
 
 from webapp import clock, policy, roles
 from webapp.db import Prepared, lock_organisation, slot, write_transaction
-from webapp.models import AccessRequest, Contact
+from webapp.mail import outbox
+from webapp.models import AccessRequest, Contact, Organisation
 
 REASON_MAX_LENGTH = 500
 REQUESTABLE_ROLES = ("submitter", "viewer")  # admin is given, not asked for
@@ -58,7 +59,9 @@ def submit(contact: Contact, role: str, reason: str) -> AccessRequest:
         )
         if existing is not None:
             return existing
-        return AccessRequest.create(contact=contact, role=role, reason=reason.strip())
+        item = AccessRequest.create(contact=contact, role=role, reason=reason.strip())
+        outbox.access_requested(item)
+        return item
 
 
 def pending_for(organisation) -> list[AccessRequest]:
@@ -77,28 +80,34 @@ def get_request(organisation, request_id: int) -> AccessRequest | None:
 
 
 def approve(actor: Contact, item: AccessRequest, note: str) -> policy.Decision:
-    """Grant the requested role and close the request; a refused grant leaves it pending."""
-    with write_transaction():
+    """Grant the requested role and close the request; a refused grant leaves it pending.
+
+    Closing is a conditional UPDATE (still pending?), done first: of concurrent approvals
+    exactly one changes the row and goes on to grant and mail; the others change nothing.
+    """
+    with write_transaction() as transaction:
         lock_organisation(actor.organisation_id)
-        item = AccessRequest.get_by_id(item.id)
-        if item.status != "pending":
+        if not _close(item, actor, "approved", note):
             return policy.Decision.allow()  # decided meanwhile by another admin
         target = Contact.get_by_id(item.contact_id)
-        decision = roles.apply_role(actor, target, item.role, True)
-        if decision:
-            _decide(item, actor, "approved", note)
+        decision = roles.apply_role(actor, target, item.role, True, notify=False)  # the decision mail tells
+        if not decision:
+            transaction.rollback()  # the request stays pending
+            return decision
+        outbox.access_decided(item, Organisation.counts_for(actor.organisation_id))
         return decision
 
 
 def deny(actor: Contact, item: AccessRequest, note: str) -> None:
     with write_transaction():
         lock_organisation(actor.organisation_id)
-        item = AccessRequest.get_by_id(item.id)
-        if item.status == "pending":
-            _decide(item, actor, "denied", note)
+        if _close(item, actor, "denied", note):
+            outbox.access_decided(item, Organisation.counts_for(actor.organisation_id))
 
 
-def _decide(item: AccessRequest, actor: Contact, status: str, note: str) -> None:
-    AccessRequest.update(
+def _close(item: AccessRequest, actor: Contact, status: str, note: str) -> bool:
+    """Decide the request if it is still pending; False when another request decided it."""
+    changed = AccessRequest.update(
         status=status, decided_by=actor, decided_at=clock.now(), decision_note=note.strip()
-    ).where(AccessRequest.id == item.id).execute()
+    ).where((AccessRequest.id == item.id) & (AccessRequest.status == "pending")).execute()
+    return changed == 1

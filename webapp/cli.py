@@ -6,6 +6,7 @@ import click
 from flask.cli import FlaskGroup, with_appcontext
 
 from webapp import imports, quota, scheduler, schema, seed
+from webapp.mail.cli import mail_group
 
 
 @click.command("schema")
@@ -31,6 +32,7 @@ COMMANDS = [
     quota.quota_group,
     scheduler.scheduler_command,
     imports.import_group,
+    mail_group,
 ]
 
 

@@ -11,6 +11,12 @@ ROOT = Path(__file__).resolve().parent.parent
 REALM_FILE = ROOT / "keycloak" / "realm-klantportal.json"
 ENV_EXAMPLE = ROOT / ".env.example"
 
+# The demo's mail catcher (maildev) and addresses; production refuses them (``check``).
+DEMO_SMTP = ("localhost", 1025)
+DEMO_SENDER = "Klantportal <klantportal@klantportal.example>"
+DEMO_SUPPORT_EMAIL = "support@klantportal.example"
+SMTP_SECURITY = ("none", "starttls", "tls")
+
 DEFAULT_BANDS = [[1, 10, 1], [11, 50, 2], [51, 250, 3], [251, 1000, 5], [1001, 5000, 8], [5001, None, 12]]
 
 
@@ -61,6 +67,17 @@ def from_environment(environ=os.environ) -> dict:
         # signs no one out (docs/operations.md).
         "SECRET_KEY_FALLBACKS": [key.strip() for key in env("KLANTPORTAL_SECRET_KEY_FALLBACKS", "").split(",")
                                  if key.strip()],
+        "SMTP_HOST": env("KLANTPORTAL_SMTP_HOST", DEMO_SMTP[0]),
+        "SMTP_PORT": int(env("KLANTPORTAL_SMTP_PORT", str(DEMO_SMTP[1]))),
+        "SMTP_SECURITY": env("KLANTPORTAL_SMTP_SECURITY", "none").strip().lower(),
+        "SMTP_USER": env("KLANTPORTAL_SMTP_USER", ""),
+        "SMTP_PASSWORD": env("KLANTPORTAL_SMTP_PASSWORD", ""),
+        "SMTP_TIMEOUT_SECONDS": float(env("KLANTPORTAL_SMTP_TIMEOUT", "10")),
+        "MAIL_SENDER": env("KLANTPORTAL_MAIL_SENDER", DEMO_SENDER),
+        "SUPPORT_EMAIL": env("KLANTPORTAL_SUPPORT_EMAIL", DEMO_SUPPORT_EMAIL),
+        # Retries wait RETRY_BASE, 2x, 4x ... (at most an hour); after MAX_ATTEMPTS a mail is failed.
+        "MAIL_RETRY_BASE_SECONDS": float(env("KLANTPORTAL_MAIL_RETRY_BASE", "30")),
+        "MAIL_MAX_ATTEMPTS": int(env("KLANTPORTAL_MAIL_MAX_ATTEMPTS", "10")),
     }
 
 
@@ -82,6 +99,8 @@ def check(config: dict) -> None:
     """Refuse to start with missing or demo secrets, and insecure cookies in production."""
     if not config.get("SECRET_KEY"):
         raise RuntimeError("SECRET_KEY is not set (for the demo: copy .env.example to .env)")
+    if config.get("SMTP_SECURITY", "none") not in SMTP_SECURITY:
+        raise RuntimeError("KLANTPORTAL_SMTP_SECURITY must be one of: " + ", ".join(SMTP_SECURITY))
     if config.get("ENV_NAME") != "production":
         return
     demo = demo_secrets()
@@ -97,6 +116,7 @@ def check(config: dict) -> None:
     problem = rate_limit_store_problem(config, config.get("PROCESSES", 1))
     if problem:
         problems.append(problem)
+    problems.extend(_mail_problems(config))
     if problems:
         raise RuntimeError("refusing to start in production: " + "; ".join(problems))
 
@@ -111,3 +131,15 @@ def rate_limit_store_problem(config: dict, processes: int) -> str | None:
             "to a shared store, e.g. redis://valkey:6379/0"
         )
     return None
+def _mail_problems(config: dict) -> list[str]:
+    """The demo's mail catcher and addresses are no place for real people's mail."""
+    problems = []
+    if (config["SMTP_HOST"], config["SMTP_PORT"]) == DEMO_SMTP or config["SMTP_SECURITY"] == "none":
+        problems.append("KLANTPORTAL_SMTP_* is the demo mail catcher or without TLS (starttls or tls)")
+    if config["SMTP_USER"] and not config["SMTP_PASSWORD"]:
+        problems.append("KLANTPORTAL_SMTP_PASSWORD is missing for KLANTPORTAL_SMTP_USER")
+    if config["MAIL_SENDER"] == DEMO_SENDER:
+        problems.append("KLANTPORTAL_MAIL_SENDER is the demo sender")
+    if config["SUPPORT_EMAIL"] == DEMO_SUPPORT_EMAIL:
+        problems.append("KLANTPORTAL_SUPPORT_EMAIL is the demo address")
+    return problems

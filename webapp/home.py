@@ -5,6 +5,7 @@ from flask_login import current_user
 
 from webapp import access
 from webapp.access import public
+from webapp.mail.preferences import remember_language
 from webapp.models import AccessRequest
 from webapp.redirects import safe_next
 
@@ -45,5 +46,7 @@ def language():
     choice = request.form.get("lang", "nl")
     response = make_response(redirect(safe_next(request.form.get("next"))))
     if choice in ("nl", "en"):
+        if current_user.is_authenticated:
+            remember_language(current_user, choice)  # their mails follow it
         response.set_cookie("lang", choice, max_age=365 * 24 * 3600, samesite="Lax", httponly=True)
     return response

@@ -140,6 +140,10 @@ class Contact(UserMixin, BaseModel):
     admin = BooleanField(default=False)
     expert_until = DateField(null=True)
     oidc_subject = CharField(max_length=255, null=True, unique=True)
+    # The language the contact last chose in the portal: their mails are written in it.
+    language = CharField(max_length=2, default="nl", constraints=[SQL("DEFAULT 'nl'")])
+    # False: no informational mails (role changes); mails about their own requests still go.
+    mail_informational = BooleanField(default=True, constraints=[SQL("DEFAULT TRUE")])
 
     class Meta:
         indexes = ((("organisation", "email"), True), (("organisation", "name"), False))
@@ -279,6 +283,33 @@ class AccessRequest(BaseModel):
     decision_note = TextField(default="")
 
 
+class OutboxMail(BaseModel):
+    """A mail to send, written in the transaction of the change it tells about (webapp.mail).
+
+    ``payload`` holds that change's facts (JSON); the worker writes the mail from them in
+    ``language`` when it sends it. ``status``: pending (due at ``next_attempt_at``), sending
+    (claimed by ``claimed_by`` until ``claimed_until``), delivered, failed (gave up).
+    """
+
+    kind = CharField(max_length=40)
+    recipient = CharField(max_length=254)
+    contact = ForeignKeyField(Contact, null=True, on_delete="SET NULL", backref="+")
+    language = CharField(max_length=2, default="nl")
+    payload = TextField(default="{}")
+    status = CharField(max_length=20, default="pending")
+    attempts = IntegerField(default=0)
+    next_attempt_at = DateTimeField(default=clock.now)
+    claimed_by = CharField(max_length=100, default="")
+    claimed_until = DateTimeField(null=True)
+    last_error = TextField(default="")
+    created_at = DateTimeField(default=clock.now)
+    delivered_at = DateTimeField(null=True)
+
+    class Meta:
+        table_name = "outbox"
+        indexes = ((("status", "next_attempt_at"), False),)
+
+
 class WebSession(BaseModel):
     """A server-side session: the cookie holds a random key, the row holds the rest.
 
@@ -322,6 +353,7 @@ TABLES = [
     AuditEntry,
     AccessRequest,
     WebSession,
+    OutboxMail,
 ]
 
 

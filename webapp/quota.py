@@ -44,6 +44,7 @@ from flask.cli import with_appcontext
 
 from webapp import clock, policy
 from webapp.db import Prepared, db, execute_named, is_sqlite, write_transaction
+from webapp.mail import outbox
 from webapp.models import Contact, Organisation, QuotaRun
 
 log = logging.getLogger(__name__)
@@ -108,6 +109,7 @@ def recompute(dry_run: bool = False) -> Outcome:
     try:
         with write_transaction():
             outcome = Outcome(_compute(statement), _changes(), run.id)
+            statement.execute(outbox.maximum_changes_sql(NEW_FIGURES))  # the admins are told
             _apply(statement)
             _drop_temporary()
             _finish(run, outcome)

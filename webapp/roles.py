@@ -10,6 +10,7 @@ from dataclasses import replace
 
 from webapp import audit, clock, policy
 from webapp.db import Prepared, lock_organisation, slot, write_transaction
+from webapp.mail import outbox
 from webapp.models import Contact, Organisation, admin_names
 from webapp.sessions import end_sessions
 
@@ -27,8 +28,11 @@ def change_role(actor: Contact, target_id: int, role: str, grant: bool):
         return apply_role(actor, target, role, grant), target
 
 
-def apply_role(actor: Contact, target: Contact, role: str, grant: bool) -> policy.Decision:
-    """Apply one role change to ``target`` (updated in place) and audit it.
+def apply_role(
+    actor: Contact, target: Contact, role: str, grant: bool, notify: bool = True
+) -> policy.Decision:
+    """Apply one role change to ``target`` (updated in place), audit it and, with ``notify``,
+    mail the contact about it.
 
     Call inside ``write_transaction()`` after ``lock_organisation``.
     """
@@ -41,6 +45,8 @@ def apply_role(actor: Contact, target: Contact, role: str, grant: bool) -> polic
         _SET_ROLE[role].run(grant=grant, id=target.id)
         setattr(target, role, grant)
         audit.record(target, "role", before, grant, actor=actor, field=role)
+        if notify:
+            outbox.role_changed(actor, target, role, grant)
     return decision
 
 
@@ -80,6 +86,8 @@ def apply_active(actor: Contact, target: Contact, active: bool) -> policy.Decisi
     audit.record(target, "active", not active, active, actor=actor)
     if not active:
         end_sessions(contact_id=target.id)
+        if target.admin:
+            outbox.last_admin_gone(target)
     return decision
 
 

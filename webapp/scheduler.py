@@ -10,6 +10,9 @@ change the row; every other process sees zero rows changed and skips. ``locked_u
 keeps a later slot from starting while a run is still going and expires if its process
 dies. A failed run is logged and recorded (``QuotaRun``); the scheduler keeps going.
 
+The same process delivers the outbox of mails every ``MAIL_INTERVAL`` (``webapp.mail``);
+other processes may deliver too, each mail is claimed by one.
+
 ``--run-now`` runs the latest slot at once if no process has run it yet (a catch-up after
 downtime); ``--once`` exits afterwards instead of waiting for 02:00.
 """
@@ -22,11 +25,13 @@ from datetime import datetime, timedelta
 import click
 from apscheduler.schedulers.blocking import BlockingScheduler
 from apscheduler.triggers.cron import CronTrigger
+from apscheduler.triggers.interval import IntervalTrigger
 from flask import current_app
 from flask.cli import with_appcontext
 
 from webapp import clock, quota, sessions
 from webapp.db import db
+from webapp.mail import delivery
 from webapp.models import JobLock
 
 log = logging.getLogger(__name__)
@@ -35,6 +40,8 @@ JOB = "quota-recompute"
 HOUR = 2
 LOCK_TTL = timedelta(hours=1)  # longer than any run; a crashed holder frees the lock after it
 NEVER = datetime(1970, 1, 1)
+MAIL_JOB = "mail-delivery"
+MAIL_INTERVAL = timedelta(seconds=10)
 
 
 def latest_slot(now: datetime | None = None) -> str:
@@ -104,6 +111,18 @@ def _sweep_sessions() -> None:
         log.exception("deleting expired sessions failed")  # the next night tries again
 
 
+def deliver_mail(app) -> None:
+    """One pass over the outbox; never raises (the next pass tries again)."""
+    with app.app_context():
+        try:
+            delivery.deliver_due()
+        except Exception:
+            log.exception("mail delivery failed")
+        finally:
+            if not db.is_closed():
+                db.close()
+
+
 def build(app) -> BlockingScheduler:
     scheduler = BlockingScheduler(timezone=clock.AMSTERDAM)
     scheduler.add_job(
@@ -115,6 +134,14 @@ def build(app) -> BlockingScheduler:
         coalesce=True,
         misfire_grace_time=3600,
     )
+    scheduler.add_job(
+        deliver_mail,
+        IntervalTrigger(seconds=MAIL_INTERVAL.total_seconds()),
+        args=[app],
+        id=MAIL_JOB,
+        max_instances=1,
+        coalesce=True,
+    )
     return scheduler
 
 
@@ -123,12 +150,14 @@ def build(app) -> BlockingScheduler:
 @click.option("--once", is_flag=True, help="Exit after --run-now instead of waiting for 02:00.")
 @with_appcontext
 def scheduler_command(run_now, once):
-    """Recalculate every maximum each night at 02:00 Europe/Amsterdam; delete expired sessions."""
+    """Recalculate every maximum each night at 02:00 Europe/Amsterdam; delete expired sessions;
+    deliver the outbox of mails every 10 seconds."""
     app = current_app._get_current_object()
     if run_now:
         run_nightly(app)
     if once:
         return
     scheduler = build(app)
-    log.info("scheduler started: quota recalculation daily at %02d:00 Europe/Amsterdam", HOUR)
+    log.info("scheduler started: quota recalculation daily at %02d:00 Europe/Amsterdam, "
+             "mail every %s s", HOUR, int(MAIL_INTERVAL.total_seconds()))
     scheduler.start()

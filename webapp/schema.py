@@ -133,6 +133,14 @@ def _refresh_lease(migrator):
     run_migrations(migrator.add_column("web_session", "refreshing_until", DateTimeField(null=True)))
 
 
+def _mail(migrator):
+    """The outbox of mails, and each contact's mail language and opt-out (issue 18). Plain
+    ADD COLUMN with a default: no table rebuild on SQLite."""
+    db.execute_sql("ALTER TABLE contact ADD COLUMN language VARCHAR(2) NOT NULL DEFAULT 'nl'")
+    db.execute_sql("ALTER TABLE contact ADD COLUMN mail_informational BOOLEAN NOT NULL DEFAULT TRUE")
+    _run_sql_file("0009_outbox")
+
+
 MIGRATIONS = [
     _initial,
     _quota_explanation,
@@ -142,6 +150,7 @@ MIGRATIONS = [
     _incident_count,
     _contact_count,
     _refresh_lease,
+    _mail,
 ]
 
 

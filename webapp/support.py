@@ -68,7 +68,7 @@ class CallbackForm(PortalForm):
     moment_options = list(MOMENTS.items())
 
 
-def _maximum_explained(organisation) -> tuple[str, str]:
+def maximum_explained(organisation) -> tuple[str, str]:
     """The band and the explanation, rebuilt from the stored fields as ``policy.Message``
     so they follow the reader's language; the stored Dutch text whenever the fields do not
     reproduce it exactly (an unknown band, a changed band table)."""
@@ -110,7 +110,7 @@ def _render(form: CallbackForm):
     ]
     contact_support = actor.may_contact_support()
     requests = list(_LAST_CALLBACK_REQUESTS.rows(contact=actor.contact)) if contact_support else []
-    band, explanation = _maximum_explained(actor.organisation)
+    band, explanation = maximum_explained(actor.organisation)
     return render_template(
         "support/index.html",
         actor=actor,

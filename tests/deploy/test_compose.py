@@ -118,7 +118,7 @@ def demo_config() -> subprocess.CompletedProcess:
 def test_compose_file_validates_with_the_demo_env(demo_config):
     assert demo_config.returncode == 0, demo_config.stderr
     assert set(yaml.safe_load(demo_config.stdout)["services"]) == {
-        "keycloak", "keycloak-db", "app-db", "valkey", "migrate", "portal", "proxy", "scheduler",
+        "keycloak", "keycloak-db", "app-db", "valkey", "migrate", "portal", "proxy", "scheduler", "maildev",
     }
 
 
@@ -230,7 +230,7 @@ def test_keycloak_imports_the_realm_and_checks_health(services):
 
 def test_services_start_in_order(services):
     assert set(services) >= {"keycloak", "keycloak-db", "app-db", "valkey", "migrate", "portal", "proxy",
-                             "scheduler"}
+                             "scheduler", "maildev"}
     for name in ("keycloak-db", "app-db", "keycloak", "valkey", "portal", "proxy"):
         assert services[name]["healthcheck"]["test"], name
     migrated = {"condition": "service_completed_successfully"}
@@ -278,6 +278,26 @@ def test_no_secret_is_written_in_the_compose_file(services):
     required = {m["name"] for m in COMPOSE_VARIABLE.finditer(text) if m["rest"].startswith(":?")}
     assert secrets <= required
     assert required <= set(env_example())
+
+
+def test_mails_go_to_the_pinned_mail_catcher(services, realm):
+    """The portal, the scheduler (which delivers the outbox) and Keycloak all send to maildev,
+    whose inbox the browser opens at http://localhost:1080."""
+    maildev = services["maildev"]
+    repository, _, tag = maildev["image"].rpartition(":")
+    assert repository == "maildev/maildev" and re.fullmatch(r"\d+\.\d+\.\d+", tag)
+    assert maildev["ports"] == ["127.0.0.1:1080:1080"]
+    for name in ("portal", "scheduler"):
+        environment = services[name]["environment"]
+        smtp = (environment["KLANTPORTAL_SMTP_HOST"], environment["KLANTPORTAL_SMTP_PORT"])
+        assert smtp == ("maildev", "1025")
+    keycloak_env = services["keycloak"]["environment"]
+    smtp_server = realm["smtpServer"]
+    assert resolve_realm(smtp_server["host"], keycloak_env) == "maildev"
+    assert resolve_realm(smtp_server["port"], keycloak_env) == "1025"
+    # Without Docker (`make demo`) the placeholders fall back to maildev on localhost:1025.
+    fallback = (resolve_realm(smtp_server["host"], {}), resolve_realm(smtp_server["port"], {}))
+    assert fallback == ("localhost", "1025")
 
 
 # --- Dockerfile ----------------------------------------------------------------------------------

@@ -35,6 +35,13 @@ def production_env(monkeypatch, tmp_path):
         "KLANTPORTAL_OIDC_CLIENT_SECRET": GOOD_CLIENT_SECRET,
         "KLANTPORTAL_OIDC_ISSUER": "https://login.example.nl/realms/klantportal",
         "KLANTPORTAL_BASE_URL": "https://portal.example.nl",
+        "KLANTPORTAL_SMTP_HOST": "smtp.example.nl",
+        "KLANTPORTAL_SMTP_PORT": "587",
+        "KLANTPORTAL_SMTP_SECURITY": "starttls",
+        "KLANTPORTAL_SMTP_USER": "klantportal",
+        "KLANTPORTAL_SMTP_PASSWORD": "a-real-smtp-password",
+        "KLANTPORTAL_MAIL_SENDER": "Klantportal <klantportal@example.nl>",
+        "KLANTPORTAL_SUPPORT_EMAIL": "support@example.nl",
     }
     for name, value in values.items():
         monkeypatch.setenv(name, value)
@@ -90,6 +97,42 @@ def test_refuses_a_missing_client_secret(production_env):
 def test_refuses_cookies_not_marked_secure(production_env):
     production_env.setenv("KLANTPORTAL_COOKIE_SECURE", "false")
     with refuses("Secure"):
+        create_app()
+
+
+@pytest.mark.parametrize(
+    ("name", "demo_value"),
+    [
+        ("KLANTPORTAL_SMTP_HOST", None),  # unset: the demo's localhost:1025
+        ("KLANTPORTAL_SMTP_SECURITY", "none"),
+        ("KLANTPORTAL_SMTP_PASSWORD", None),
+        ("KLANTPORTAL_MAIL_SENDER", "Klantportal <klantportal@klantportal.example>"),
+        ("KLANTPORTAL_SUPPORT_EMAIL", "support@klantportal.example"),
+    ],
+)
+def test_refuses_the_demo_mail_settings(production_env, name, demo_value):
+    if demo_value is None:
+        production_env.delenv(name)
+        if name == "KLANTPORTAL_SMTP_HOST":
+            production_env.delenv("KLANTPORTAL_SMTP_PORT")
+    else:
+        production_env.setenv(name, demo_value)
+    with refuses(name.removesuffix("_HOST").removesuffix("_SECURITY").removesuffix("_PASSWORD")):
+        create_app()
+
+
+def test_the_env_example_mail_settings_are_the_demo_ones(production_env):
+    for name in ("KLANTPORTAL_SMTP_HOST", "KLANTPORTAL_SMTP_PORT", "KLANTPORTAL_SMTP_SECURITY",
+                 "KLANTPORTAL_MAIL_SENDER", "KLANTPORTAL_SUPPORT_EMAIL"):
+        production_env.setenv(name, env_example_value(name))
+    with refuses("KLANTPORTAL_SMTP_.*KLANTPORTAL_MAIL_SENDER.*KLANTPORTAL_SUPPORT_EMAIL"):
+        create_app()
+
+
+def test_refuses_an_unknown_smtp_security_everywhere(production_env):
+    production_env.setenv("KLANTPORTAL_ENV", "development")
+    production_env.setenv("KLANTPORTAL_SMTP_SECURITY", "ssl")
+    with refuses("KLANTPORTAL_SMTP_SECURITY"):
         create_app()
 
 

@@ -13,8 +13,10 @@ from werkzeug.serving import make_server
 
 from tests.conftest import TEST_CONFIG, unavailable
 from tests.support.devidp import DevIdp, DevIdpError, free_port
+from tests.support.maildev import Maildev, MaildevError
 from webapp import create_app, schema
-from webapp.models import AccessRequest, WebSession
+from webapp.mail import delivery
+from webapp.models import AccessRequest, Contact, OutboxMail, WebSession
 from webapp.seed import seed_demo
 
 pytestmark = pytest.mark.e2e
@@ -29,15 +31,20 @@ CHROMIUM_ARGS = [
 
 
 class Stack:
-    """The portal at ``base_url`` signing in through ``idp``."""
+    """The portal at ``base_url`` signing in through ``idp``, its mails caught by ``maildev``."""
 
-    def __init__(self, app, server, idp):
-        self.app, self.server, self.idp = app, server, idp
+    def __init__(self, app, server, idp, maildev):
+        self.app, self.server, self.idp, self.maildev = app, server, idp, maildev
         self.database = app.extensions["database"]
         self.base_url = app.config["BASE_URL"]
 
     def url(self, path: str) -> str:
         return self.base_url + path
+
+    def deliver_mail(self) -> None:
+        """One pass of the mail delivery (the demo runs it in a loop)."""
+        with self.app.app_context():
+            delivery.deliver_due()
 
 
 @contextmanager
@@ -52,8 +59,13 @@ def running_stack(database_url: str, access_token_ttl: int | None = None, **conf
     if access_token_ttl:
         idp_env["ACCESS_TOKEN_TTL"] = str(access_token_ttl)
     try:
+        maildev = Maildev().start()
+    except MaildevError as error:
+        unavailable(f"maildev: {error}")
+    try:
         idp = DevIdp(env=idp_env).start()
     except DevIdpError as error:
+        maildev.stop()
         unavailable(f"dev identity provider: {error}")
     app = create_app({
         **TEST_CONFIG,
@@ -63,6 +75,8 @@ def running_stack(database_url: str, access_token_ttl: int | None = None, **conf
         "OIDC_CLIENT_SECRET": "klantportal-demo-secret",
         "WTF_CSRF_ENABLED": True,
         "TOKEN_REFRESH_MARGIN_SECONDS": 0,
+        "SMTP_HOST": "127.0.0.1",
+        "SMTP_PORT": maildev.smtp_port,
         **config,
     })
     with app.app_context():
@@ -72,10 +86,11 @@ def running_stack(database_url: str, access_token_ttl: int | None = None, **conf
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
-        yield Stack(app, server, idp)
+        yield Stack(app, server, idp, maildev)
     finally:
         server.shutdown()
         idp.stop()
+        maildev.stop()
 
 
 @pytest.fixture(scope="session")
@@ -105,6 +120,9 @@ def fresh_demo(request):
         seed_demo()
         WebSession.delete().execute()
         AccessRequest.delete().execute()
+        OutboxMail.delete().execute()
+        Contact.update(language="nl", mail_informational=True).execute()
+    stack.maildev.clear()
     yield
 
 
