@@ -15,7 +15,7 @@ from jinja2_fragments.flask import render_block
 
 from webapp import clock, drafts, policy, tokens
 from webapp.htmx import is_htmx
-from webapp.models import Contact, Deferred, admin_names
+from webapp.models import Contact, Deferred, Organisation, admin_names
 
 
 def settings() -> policy.Settings:
@@ -49,15 +49,27 @@ class Actor:
     def organisation(self):
         return self.contact.organisation
 
+    @cached_property
+    def counts(self) -> policy.OrgCounts:
+        return Organisation.counts_for(self.contact.organisation_id, self.today)
+
+    def _own_counts(self) -> policy.OrgCounts | None:
+        # An admin's refusal says whether the maximum lets her grant herself the role.
+        return self.counts if self.facts.admin else None
+
     def may_submit(self, profile=None) -> policy.Decision:
         return policy.may_submit(
-            self.facts, self.today, settings(), admin_names=self.admin_names, profile=profile
+            self.facts, self.today, settings(), admin_names=self.admin_names, profile=profile,
+            counts=self._own_counts(),
         )
 
     def may_contact_support(self) -> policy.Decision:
         return policy.may_contact_support(
-            self.facts, self.today, settings(), admin_names=self.admin_names
+            self.facts, self.today, settings(), admin_names=self.admin_names, counts=self._own_counts()
         )
+
+    def may_request_role(self, role: str) -> policy.Decision:
+        return policy.may_request_role(self.facts, role)
 
     def may_list_incidents(self) -> policy.Decision:
         return policy.may_list_incidents(self.facts)

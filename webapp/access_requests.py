@@ -20,13 +20,15 @@ REQUESTABLE = {
 
 
 def requestable_roles(decision: policy.Decision | None, contact: Contact | None) -> tuple[str, ...]:
-    """The roles ``contact`` may ask for after ``decision`` refused them (none held already)."""
+    """The roles ``contact`` may ask for after ``decision`` refused them (none held already,
+    and none for an admin: she grants them herself)."""
     if decision is None or contact is None:
         return ()
     wanted = []
     for code in decision.codes:
         wanted.extend(r for r in REQUESTABLE.get(code, ()) if r not in wanted)
-    return tuple(r for r in wanted if not getattr(contact, r))
+    facts = contact.facts()
+    return tuple(r for r in wanted if not getattr(contact, r) and policy.may_request_role(facts, r))
 
 
 _PENDING_ROLES = Prepared(

@@ -26,6 +26,8 @@ AUDIT_KINDS = {
     "email": N_("E-mailadres"),
     "phone": N_("Telefoonnummer"),
     "function": N_("Functie"),
+    "course": N_("Startcursusresultaat"),  # field: the course's code
+    "identity": N_("Koppeling inlogaccount"),  # bound to a sign-in subject at first login
 }
 # Refusals that concern the toggled row; any other refusal gets the full explanation.
 ROW_REFUSALS = {"maximum_reached", "last_admin", "target_inactive"}
@@ -171,6 +173,9 @@ def audit_log():
 @gate("signed_in")
 def request_access():
     """A refused contact asks for a role (from the refusal or the support page)."""
+    allowed = g.actor.may_request_role(request.form.get("role", ""))
+    if not allowed:  # an admin grants it herself: the refusal says how
+        return access.refuse(allowed)
     contact = g.actor.contact
     form = AccessRequestForm()
     if form.validate_on_submit() and not getattr(contact, form.role.data):
@@ -204,12 +209,16 @@ def decide_access(request_id: int, verdict: str):
         refusal = None if decision else decision
     else:
         access_requests.deny(actor, item, note)
+    # Decided on the start page (the admin's to-do) or on Mijn contactpersonen.
+    decided_from = "home" if request.form.get("from") == "home" else "contacts"
     if not is_htmx():
-        return redirect(url_for(".index"), 303)
+        return redirect(url_for("home.index" if decided_from == "home" else ".index"), 303)
     item = access_requests.get_request(actor.organisation_id, request_id)
-    html = render_template("contacts/_pending_item.html", item=item, refusal=refusal)
-    row = None
-    if verdict == "approve" and refusal is None:
+    html = render_template(
+        "contacts/_pending_item.html", item=item, refusal=refusal, decided_from=decided_from
+    )
+    row = None  # the contact's row, only where the table shows it
+    if verdict == "approve" and refusal is None and decided_from == "contacts":
         row = directory.row_for(Contact.by_id(item.contact_id), access.settings())
     return html + render_template("contacts/_changed.html", row=row, row_oob=True, **_summary())
 

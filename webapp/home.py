@@ -3,7 +3,7 @@
 from flask import Blueprint, g, make_response, redirect, render_template, request
 from flask_login import current_user
 
-from webapp import access
+from webapp import access, access_requests, policy
 from webapp.access import public
 from webapp.mail.preferences import remember_language
 from webapp.models import AccessRequest
@@ -29,14 +29,27 @@ def signed_in():
         .order_by(AccessRequest.created_at.desc())
         .limit(5)
     )
+    manage = actor.may_manage_contacts()
     return render_template(
         "home/index.html",
         actor=actor,
         submit=actor.may_submit(),
         incidents=actor.may_list_incidents(),
-        manage=actor.may_manage_contacts(),
+        manage=manage,
         access_requests=list(requests),
+        **(admin_to_do(actor) if manage else {}),
     )
+
+
+def admin_to_do(actor) -> dict:
+    """The organisation's open access requests and its counter, as *Mijn contactpersonen*
+    shows them (the same fragments: deciding here swaps them in place the same way)."""
+    counts = actor.counts
+    return {
+        "pending": access_requests.pending_for(actor.contact.organisation_id),
+        "counts": counts,
+        "single_admin": policy.single_admin_warning(counts),
+    }
 
 
 @bp.post("/language")

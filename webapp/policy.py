@@ -30,13 +30,17 @@ Recorded decisions
   never 403, rule 8).
 * **Score display.** ``format_score`` shows at least one decimal and never rounds a
   failing score up to a passing one (6.95 is shown as "6,95", not "7,0").
+* **Admins help themselves (rules 1, 2).** An active admin lacking a role or a profile
+  is never told to ask an admin (herself, or a colleague): she is told she can grant it
+  herself on *Mijn contactpersonen*, within the maximum (``counts`` given: whether the
+  maximum lets her now), and may not request it (``may_request_role``: ``self_grant``).
 
 Reason codes
 ------------
 ``inactive``, ``no_submitter_role``, ``no_profile``, ``profile_not_held``,
 ``course_not_passed``, ``no_incident_role``, ``not_found``, ``read_only``,
 ``not_admin``, ``unknown_role``, ``target_inactive``, ``last_admin``,
-``maximum_reached``.
+``maximum_reached``, ``self_grant``.
 """
 
 from __future__ import annotations
@@ -77,6 +81,7 @@ __all__ = [
     "may_list_incidents",
     "may_manage_contacts",
     "may_react",
+    "may_request_role",
     "may_submit",
     "may_view_all_incidents",
     "may_view_incident",
@@ -301,7 +306,20 @@ def _inactive(admin_names: Iterable[str] = ()) -> Reason:
     )
 
 
-def _no_submitter_role(admin_names: Iterable[str]) -> Reason:
+def _no_submitter_role(admin_names: Iterable[str], own_admin: _OwnAdmin | None = None) -> Reason:
+    params = {"role": "submitter", "label": ROLE_LABELS["submitter"]}
+    if own_admin is not None:
+        remedy = _grant_yourself(own_admin, "submitter")
+        params |= {"self_grant": True, "contact_id": own_admin.contact.id}
+    else:
+        remedy = _ask_admin(
+            admin_names,
+            N_("Vraag een klantportalbeheerder (%(names)s) om je de rol Incidenten insturen te geven."),
+            N_(
+                "Vraag een klantportalbeheerder van je organisatie om je de rol Incidenten "
+                "insturen te geven."
+            ),
+        )
     return Reason(
         "no_submitter_role",
         Message(
@@ -310,19 +328,81 @@ def _no_submitter_role(admin_names: Iterable[str]) -> Reason:
                 "insturen en contact opnemen met Support."
             )
         ),
-        _ask_admin(
-            admin_names,
-            N_("Vraag een klantportalbeheerder (%(names)s) om je de rol Incidenten insturen te geven."),
-            N_(
-                "Vraag een klantportalbeheerder van je organisatie om je de rol Incidenten "
-                "insturen te geven."
-            ),
-        ),
-        {"role": "submitter", "label": ROLE_LABELS["submitter"]},
+        remedy,
+        params,
     )
 
 
-def _no_profile(admin_names: Iterable[str]) -> Reason:
+@dataclass(frozen=True)
+class _OwnAdmin:
+    """An active admin refused for something she can change herself (rules 1, 2)."""
+
+    contact: Contact
+    counts: OrgCounts | None  # None: not read; the remedy then states the rule only
+    today: date
+
+
+def _own_admin(contact: Contact, counts: OrgCounts | None, today: date) -> _OwnAdmin | None:
+    return _OwnAdmin(contact, counts, today) if contact.active and contact.admin else None
+
+
+def _grant_yourself(own: _OwnAdmin, role: str) -> Message:
+    """An admin grants herself ``role`` like anyone else's: within the maximum."""
+    label, counts = ROLE_LABELS[role], own.counts
+    if counts is None:
+        return Message(
+            N_(
+                "Je bent klantportalbeheerder: je kunt jezelf de rol %(label)s geven op Mijn "
+                "contactpersonen, binnen het maximum."
+            ),
+            label=label,
+        )
+    grant = may_change_role(own.contact, own.contact, role, True, counts, own.today)
+    figures = {"label": label, "in_use": counts.in_use, "max": counts.max_submitters}
+    if "maximum_reached" in grant.codes:
+        return Message(
+            N_(
+                "Je bent klantportalbeheerder en kunt jezelf de rol %(label)s geven, maar het "
+                "maximum is bereikt (%(in_use)s van %(max)s in gebruik). Trek de rol eerst bij "
+                "een andere contactpersoon in op Mijn contactpersonen."
+            ),
+            **figures,
+        )
+    return Message(
+        N_(
+            "Je bent klantportalbeheerder: je kunt jezelf de rol %(label)s geven op Mijn "
+            "contactpersonen (%(in_use)s van %(max)s in gebruik)."
+        ),
+        **figures,
+    )
+
+
+def _assign_yourself_a_profile(own: _OwnAdmin, profile: str = "") -> Message:
+    if profile:
+        return Message(
+            N_(
+                "Je bent klantportalbeheerder: je kunt jezelf het instuurprofiel %(profile)s "
+                "toewijzen via Aanpassen bij je eigen contactpersoon."
+            ),
+            profile=profile,
+        )
+    return Message(
+        N_(
+            "Je bent klantportalbeheerder: je kunt jezelf een instuurprofiel toewijzen via "
+            "Aanpassen bij je eigen contactpersoon."
+        )
+    )
+
+
+def _no_profile(admin_names: Iterable[str], own_admin: _OwnAdmin | None = None) -> Reason:
+    if own_admin is not None:
+        remedy, params = _assign_yourself_a_profile(own_admin), {"self_edit": own_admin.contact.id}
+    else:
+        remedy, params = _ask_admin(
+            admin_names,
+            N_("Vraag een klantportalbeheerder (%(names)s) om je een instuurprofiel toe te wijzen."),
+            N_("Vraag een klantportalbeheerder van je organisatie om je een instuurprofiel toe te wijzen."),
+        ), {}
     return Reason(
         "no_profile",
         Message(
@@ -331,19 +411,20 @@ def _no_profile(admin_names: Iterable[str]) -> Reason:
                 "instuurprofiel dat je hebt."
             )
         ),
-        _ask_admin(
-            admin_names,
-            N_("Vraag een klantportalbeheerder (%(names)s) om je een instuurprofiel toe te wijzen."),
-            N_("Vraag een klantportalbeheerder van je organisatie om je een instuurprofiel toe te wijzen."),
-        ),
+        remedy,
+        params,
     )
 
 
-def _profile_not_held(profile: Profile, admin_names: Iterable[str]) -> Reason:
-    return Reason(
-        "profile_not_held",
-        Message(N_("Je hebt het instuurprofiel %(profile)s niet."), profile=profile.name),
-        _ask_admin(
+def _profile_not_held(
+    profile: Profile, admin_names: Iterable[str], own_admin: _OwnAdmin | None = None
+) -> Reason:
+    params = {"profile": profile.name, "profile_id": profile.id}
+    if own_admin is not None:
+        remedy = _assign_yourself_a_profile(own_admin, profile.name)
+        params["self_edit"] = own_admin.contact.id
+    else:
+        remedy = _ask_admin(
             admin_names,
             N_(
                 "Vraag een klantportalbeheerder (%(names)s) om je het instuurprofiel %(profile)s "
@@ -354,8 +435,12 @@ def _profile_not_held(profile: Profile, admin_names: Iterable[str]) -> Reason:
                 "%(profile)s toe te wijzen."
             ),
             profile=profile.name,
-        ),
-        {"profile": profile.name, "profile_id": profile.id},
+        )
+    return Reason(
+        "profile_not_held",
+        Message(N_("Je hebt het instuurprofiel %(profile)s niet."), profile=profile.name),
+        remedy,
+        params,
     )
 
 
@@ -547,27 +632,31 @@ def may_submit(
     settings: Settings = DEFAULT_SETTINGS,
     admin_names: Sequence[str] = (),
     profile: Profile | None = None,
+    counts: OrgCounts | None = None,
 ) -> Decision:
     """May the contact submit incidents (``profile=None``), or for this profile?
 
     All reasons that apply are given, in a fixed order: inactive, no_submitter_role,
     no_profile, profile_not_held, course_not_passed (one per held profile lacking the
     course; only the given profile when one is given). Without a profile the course
-    reasons refuse only when no profile qualifies at all.
+    reasons refuse only when no profile qualifies at all. An active admin is told to
+    grant herself the role or profile; ``counts`` (her organisation's) say whether the
+    maximum lets her now.
     """
     reasons: list[Reason] = []
+    own = _own_admin(contact, counts, today)
     if not contact.active:
         reasons.append(_inactive(admin_names))
     if not contact.submitter:
-        reasons.append(_no_submitter_role(admin_names))
+        reasons.append(_no_submitter_role(admin_names, own))
     no_profile = contact.submitter and not contact.profiles
     if no_profile:
-        reasons.append(_no_profile(admin_names))
+        reasons.append(_no_profile(admin_names, own))
 
     if profile is not None:
         held = any(p.id == profile.id for p in contact.profiles)
         if not held and not no_profile:  # "no profile at all" already says it
-            reasons.append(_profile_not_held(profile, admin_names))
+            reasons.append(_profile_not_held(profile, admin_names, own))
         if held and course_status(contact, profile, today, settings) == "not_passed":
             best = best_score(contact, profile.course_code)
             reasons.append(_course_not_passed(profile, best, settings))
@@ -585,9 +674,10 @@ def may_contact_support(
     today: date,
     settings: Settings = DEFAULT_SETTINGS,
     admin_names: Sequence[str] = (),
+    counts: OrgCounts | None = None,
 ) -> Decision:
     """Contacting Support is gated exactly like submitting (rule 5)."""
-    return may_submit(contact, today, settings, admin_names, profile=None)
+    return may_submit(contact, today, settings, admin_names, profile=None, counts=counts)
 
 
 # ---------------------------------------------------------------------------
@@ -765,6 +855,33 @@ def may_change_role(
                     "max": counts.max_submitters,
                     "over_by": counts.over_by,
                 },
+            )
+        )
+    return Decision.allow()
+
+
+def may_request_role(contact: Contact, role: str) -> Decision:
+    """May ``contact`` ask the admins for ``role``? Not an admin: she grants it herself
+    (rules 1, 2), so the request would only reach herself or her colleagues."""
+    if contact.active and contact.admin:
+        label = ROLE_LABELS.get(role, role)
+        return Decision.deny(
+            Reason(
+                "self_grant",
+                Message(
+                    N_(
+                        "Je bent klantportalbeheerder: je hoeft de rol %(label)s niet aan te "
+                        "vragen."
+                    ),
+                    label=label,
+                ),
+                Message(
+                    N_(
+                        "Geef jezelf de rol op Mijn contactpersonen. Het maximum geldt ook voor "
+                        "jou."
+                    )
+                ),
+                {"role": role, "label": label, "self_grant": True, "contact_id": contact.id},
             )
         )
     return Decision.allow()

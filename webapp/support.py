@@ -117,7 +117,7 @@ def _render(form: CallbackForm):
         band=band,
         explanation=explanation,
         organisation=actor.organisation,
-        counts=actor.organisation.counts(actor.today),
+        counts=actor.counts,
         last_run=quota.last_run(),
         contact_support=contact_support,
         incidents=policy.may_list_incidents(facts, actor.admin_names),

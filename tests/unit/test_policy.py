@@ -640,3 +640,70 @@ class TestLastAdmin:
     def test_last_admin_may_lose_other_roles(self):
         anna = replace(ANNA, viewer=True)
         assert policy.may_change_role(anna, anna, "viewer", False, counts(admins=1), TODAY)
+
+
+# --- An admin lacking a role grants it herself (rules 1, 2) ------------------------
+
+
+class TestSelfGrant:
+    def test_anna_is_told_to_grant_herself_the_role_not_to_ask_herself(self):
+        reason = policy.may_submit(ANNA, TODAY, admin_names=ADMINS).reasons[0]
+        assert reason.code == "no_submitter_role"
+        assert "Anna de Vries" not in reason.remedy and "Vraag" not in reason.remedy
+        assert reason.remedy == (
+            "Je bent klantportalbeheerder: je kunt jezelf de rol Incidenten insturen geven op Mijn "
+            "contactpersonen, binnen het maximum."
+        )
+        assert reason.params["self_grant"] is True and reason.params["contact_id"] == ANNA.id
+
+    def test_also_when_other_admins_exist(self):
+        colleagues = ("Anna de Vries", "Piet Admin")
+        remedy = policy.may_submit(ANNA, TODAY, admin_names=colleagues).reasons[0].remedy
+        assert "Piet Admin" not in remedy and "jezelf" in remedy
+
+    def test_with_room_under_the_maximum_the_figures_are_given(self):
+        decision = policy.may_contact_support(ANNA, TODAY, counts=counts(in_use=2, max_submitters=3))
+        assert decision.reasons[0].remedy == (
+            "Je bent klantportalbeheerder: je kunt jezelf de rol Incidenten insturen geven op Mijn "
+            "contactpersonen (2 van 3 in gebruik)."
+        )
+
+    @pytest.mark.parametrize("in_use", [3, 4])
+    def test_at_or_over_the_maximum_she_is_told_to_revoke_first(self, in_use):
+        remedy = policy.may_submit(ANNA, TODAY, counts=counts(in_use=in_use)).reasons[0].remedy
+        assert f"maximum is bereikt ({in_use} van 3 in gebruik)" in remedy
+        assert "Trek de rol eerst bij een andere contactpersoon in" in remedy
+
+    def test_an_expert_admin_is_not_held_back_by_the_maximum(self):
+        expert = replace(ANNA, expert_until=date(2027, 1, 1))
+        remedy = policy.may_submit(expert, TODAY, counts=counts(in_use=3)).reasons[0].remedy
+        assert "bereikt" not in remedy and "(3 van 3 in gebruik)" in remedy
+
+    def test_an_admin_without_a_profile_assigns_it_herself(self):
+        anna = replace(ANNA, submitter=True, created_at=OLD)
+        decision = policy.may_submit(anna, TODAY, admin_names=ADMINS)
+        assert decision.codes == ("no_profile",)
+        assert "Anna de Vries" not in decision.reasons[0].remedy
+        assert "jezelf een instuurprofiel toewijzen" in decision.reasons[0].remedy
+        assert decision.reasons[0].params["self_edit"] == ANNA.id
+        held = replace(anna, profiles=(FIN,))
+        reason = policy.may_submit(held, TODAY, admin_names=ADMINS, profile=HRM).reasons[0]
+        assert reason.code == "profile_not_held" and "jezelf het instuurprofiel HRM/Payroll" in reason.remedy
+
+    def test_non_admins_and_inactive_admins_still_ask_an_admin(self):
+        assert "Anna de Vries" in policy.may_submit(GIJS, TODAY, admin_names=ADMINS).reasons[0].remedy
+        former = replace(ANNA, active=False)
+        remedies = [r.remedy for r in policy.may_submit(former, TODAY, admin_names=ADMINS).reasons]
+        assert all("jezelf" not in remedy for remedy in remedies)
+
+    def test_an_admin_may_not_request_a_role(self):
+        decision = policy.may_request_role(ANNA, "submitter")
+        assert decision.codes == ("self_grant",)
+        assert decision.reasons[0].text == (
+            "Je bent klantportalbeheerder: je hoeft de rol Incidenten insturen niet aan te vragen."
+        )
+        assert "Mijn contactpersonen" in decision.reasons[0].remedy
+        assert policy.may_request_role(ANNA, "viewer").codes == ("self_grant",)
+        assert policy.may_request_role(GIJS, "submitter")
+        assert policy.may_request_role(EVA, "submitter")
+        assert policy.may_request_role(replace(ANNA, active=False), "submitter")

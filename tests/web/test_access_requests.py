@@ -79,7 +79,7 @@ def test_admin_approves_within_the_maximum(portal):
     page = anna.get("/contacts").get_data(as_text=True)
     assert "Gijs de Boer vraagt de rol Incidenten insturen aan" in page
     assert "Ik beheer de salarisadministratie." in page
-    assert page.index("Aanvragen voor een rol") < page.index('<table class="contacts">')
+    assert page.index("Aanvragen voor een rol") < page.index('<table class="contacts')
 
     request = AccessRequest.get()
     response = anna.post(f"/contacts/access-requests/{request.id}/approve", headers=HTMX)
