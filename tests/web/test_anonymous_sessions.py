@@ -28,7 +28,8 @@ def test_the_413_answer_speaks_english_and_comes_as_a_fragment_to_htmx(client):
 
 
 def test_a_form_with_too_many_parts_is_refused_too(client):
-    response = client.post("/language", data={f"field{n}": "x" for n in range(2000)})
+    fields = {f"field{n}": "x" for n in range(2000)}
+    response = client.post("/language", data=fields, content_type="multipart/form-data")
     assert response.status_code == 413
 
 
