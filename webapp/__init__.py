@@ -120,8 +120,8 @@ def _register_error_pages(app):
     from jinja2_fragments.flask import render_block
 
     from webapp import drafts
-    from webapp.same_origin import CrossSiteRequest
     from webapp.htmx import is_htmx
+    from webapp.same_origin import CrossSiteRequest
 
     @app.errorhandler(CSRFError)
     def csrf_failed(error):

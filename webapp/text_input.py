@@ -11,10 +11,20 @@ from flask_babel import format_number
 from wtforms.validators import StopValidation, ValidationError
 
 from webapp.i18n import gettext
+from webapp.policy import N_
 
 MULTILINE_ALLOWED = "\n\t"
 # Bidirectional overrides, embeddings and isolates, and the marks (U+061C, U+200E/F).
 DIRECTION_CHARACTERS = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+
+CONTROL_CHARACTERS_FOUND = N_(
+    "Dit veld bevat onzichtbare stuurtekens. Typ de tekst opnieuw of plak hem eerst in een gewone "
+    "teksteditor."
+)
+DIRECTION_CHARACTERS_FOUND = N_(
+    "Dit veld bevat onzichtbare tekens die de leesrichting omdraaien. Typ de tekst opnieuw zonder "
+    "die tekens."
+)
 
 
 def strip(value):
@@ -51,15 +61,9 @@ def problem(text: str, multiline: bool = False, name_like: bool = False) -> str 
     and e-mail addresses (``name_like``) no characters that turn the reading direction,
     which make a name or address look like another in lists and audit logs."""
     if control_characters(text, MULTILINE_ALLOWED if multiline else ""):
-        return _say(
-            "Dit veld bevat onzichtbare stuurtekens. Typ de tekst opnieuw of plak hem eerst "
-            "in een gewone teksteditor."
-        )
+        return _say(CONTROL_CHARACTERS_FOUND)
     if name_like and any(c in DIRECTION_CHARACTERS for c in text):
-        return _say(
-            "Dit veld bevat onzichtbare tekens die de leesrichting omdraaien. Typ de tekst "
-            "opnieuw zonder die tekens."
-        )
+        return _say(DIRECTION_CHARACTERS_FOUND)
     return None
 
 

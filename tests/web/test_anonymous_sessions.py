@@ -44,8 +44,8 @@ def test_signed_out_load_adds_no_row_and_never_fails(make_app, seeded):
     """1,000 anonymous GETs and POSTs over the portal's routes, some 10 MB, with CSRF on."""
     app = make_app(WTF_CSRF_ENABLED=True)
     client = app.test_client()
-    pages = ["/", "/support", "/incidents", "/incidents/new",
-             "/contacts", "/auth/callback?code=x&state=y", "/contacts/1", "/contacts/audit?contact=1", "/healthz", "/nope"]
+    pages = ["/", "/support", "/incidents", "/incidents/new", "/contacts", "/auth/callback?code=x&state=y",
+             "/contacts/1", "/contacts/audit?contact=1", "/healthz", "/nope"]
     forms = ["/language", "/incidents/new", "/support", "/contacts/new", "/contacts/1/edit",
              "/contacts/access-requests", "/contacts/1/roles/submitter", "/logout"]
     randomness = random.Random(16)

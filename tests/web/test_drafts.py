@@ -69,17 +69,19 @@ def forms(portal):
         "reaction": ("carla.cursus", f"/incidents/{CARLAS}", {"body": "Nog steeds stuk, regel 2"},
                      ["Nog steeds stuk, regel 2"]),
         "callback": ("carla.cursus", "/support",
-                     {"phone": "06 12345678", "topic": "Terugbellen over de run", "preferred_moment": "middag"},
+                     {"phone": "06 12345678", "topic": "Terugbellen over de run",
+                      "preferred_moment": "middag"},
                      ["Terugbellen over de run"]),
         "access request": ("gijs.geen", "/contacts/access-requests",
                            {"role": "submitter", "reason": "Ik doe de salarisadministratie"},
                            ["Ik doe de salarisadministratie"]),
         "contact add": ("anna.admin", "/contacts/new",
                         {"name": "Nieuwe Collega", "email": "nieuw@korenschoof.example", "phone": "",
-                         "function": "Controller", "active": "y"}, ["Nieuwe Collega", "nieuw@korenschoof.example"]),
+                         "function": "Controller", "active": "y"},
+                        ["Nieuwe Collega", "nieuw@korenschoof.example"]),
         "contact edit": ("anna.admin", f"/contacts/{gijs.id}/edit",
-                         {"name": "Gijs van den Boer", "email": gijs.email, "phone": "", "function": "Magazijn",
-                          "active": "y"}, ["Gijs van den Boer", "Magazijn"]),
+                         {"name": "Gijs van den Boer", "email": gijs.email, "phone": "",
+                          "function": "Magazijn", "active": "y"}, ["Gijs van den Boer", "Magazijn"]),
     }
 
 
