@@ -48,8 +48,7 @@ def test_contact_fields_refuse_control_and_direction_characters_beside_the_field
         error = re.search(rf'<p class="error" id="{field}-error">(.*?)</p>', page, re.S)
         expected = LEESRICHTING if label in BIDI else STUURTEKENS
         assert error and expected in error.group(1), (field, label, error and error.group(1))
-        if label not in ("NUL", "CR", "LF"):  # the others show as typed (escaped) in the field
-            assert str(escape(value)) in page, (field, label)
+        assert str(escape(value)) in page, (field, label)
     assert Contact.get_by_id(gijs.id).name == "Gijs de Boer"
     assert Contact.select().where(Contact.name == "Nieuwe Collega").count() == 0
 
@@ -86,8 +85,7 @@ def test_a_decision_note_refuses_control_characters_and_keeps_the_request_pendin
         assert response.status_code == 422
         error = re.search(rf'<p class="error" id="note-{item.id}-error">(.*?)</p>', page, re.S)
         assert error and STUURTEKENS in error.group(1)
-        if label not in ("NUL", "CR", "LF"):
-            assert str(escape(note)) in page
+        assert str(escape(note)) in page
     assert AccessRequest.get_by_id(item.id).status == "pending"
     assert not Contact.get_by_id(gijs.id).viewer
 
