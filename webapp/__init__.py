@@ -1,13 +1,22 @@
 """Klantportal: who in a customer organisation may submit support incidents."""
 
-from flask import Flask, render_template, request, session
+from flask import Flask, render_template, request, session, url_for
 from flask_wtf.csrf import CSRFError
 from werkzeug.middleware.proxy_fix import ProxyFix
+from werkzeug.routing import IntegerConverter
 
 from webapp import cli, security
 from webapp import config as configuration
 from webapp import db as database
 from webapp.db import DATABASE_UNAVAILABLE
+
+
+class IdConverter(IntegerConverter):
+    """A row id: 1 to 2,147,483,647 (PostgreSQL's integer); anything else is a 404, not an
+    overflow in the database."""
+
+    def __init__(self, map):
+        super().__init__(map, min=1, max=2_147_483_647)
 
 
 def create_app(test_config: dict | None = None) -> Flask:
@@ -21,13 +30,19 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.config.update(configuration.from_environment())
     app.config.update(
         SESSION_COOKIE_NAME="klantportal_session",
-        WTF_CSRF_TIME_LIMIT=None,  # the token lives as long as the server-side session
+        WTF_CSRF_TIME_LIMIT=None,  # the token lives as long as the session's key
+        # Every route's request size: the largest form (20,000 characters, percent-encoded)
+        # fits; anything larger is refused with 413 before it is read.
+        MAX_CONTENT_LENGTH=512 * 1024,
+        MAX_FORM_MEMORY_SIZE=512 * 1024,
+        MAX_FORM_PARTS=200,
         BABEL_DEFAULT_LOCALE="nl",
         BABEL_DEFAULT_TIMEZONE="Europe/Amsterdam",
         BABEL_TRANSLATION_DIRECTORIES=str(configuration.ROOT / "translations"),
     )
     if test_config:
         app.config.update(test_config)
+    app.url_map.converters["id"] = IdConverter
     configuration.check(app.config)
     if app.config.get("SECRET_KEY_FALLBACKS"):
         # Flask's own signing reads SECRET_KEY_FALLBACKS; Flask-WTF signs CSRF tokens with one
@@ -61,13 +76,14 @@ def create_app(test_config: dict | None = None) -> Flask:
 
 
 def _init_extensions(app):
-    from webapp import oidc
+    from webapp import oidc, same_origin
     from webapp.extensions import babel, csrf, init_limiter, login_manager, select_locale
     from webapp.models import Contact
     from webapp.sessions import DatabaseSessionInterface, raise_unreadable
 
     app.session_interface = DatabaseSessionInterface()
     app.before_request(raise_unreadable)  # first: CSRF and sign-in checks read the session
+    app.before_request(same_origin.refuse_cross_site)  # before the CSRF check can answer
     csrf.init_app(app)
     init_limiter(app)
     babel.init_app(app, locale_selector=select_locale)
@@ -98,15 +114,27 @@ def _register_error_pages(app):
     from flask_login import current_user
     from jinja2_fragments.flask import render_block
 
-    from webapp.access import sign_in_first
+    from webapp import drafts
     from webapp.htmx import is_htmx
+    from webapp.same_origin import CrossSiteRequest
 
     @app.errorhandler(CSRFError)
     def csrf_failed(error):
-        if not current_user.is_authenticated:
-            # The session (and its CSRF token) ended while the person was typing.
-            return sign_in_first()
+        # The page's token expired (another sign-in since, another tab): a form of our own
+        # pages is shown again with what was typed and a fresh token.
+        if drafts.restorable() and not is_htmx():
+            if current_user.is_authenticated:
+                return drafts.redisplay()
+            return drafts.unsaved(url_for("auth.login", next=request.path))
         return _error_page(400, "csrf", error)
+
+    @app.errorhandler(CrossSiteRequest)
+    def cross_site(error):
+        return _error_page(400, "cross_site", error)
+
+    @app.errorhandler(413)
+    def too_large(error):
+        return _error_page(413, "too_large", error)
 
     @app.errorhandler(RateLimitExceeded)
     def rate_limited(error):

@@ -128,13 +128,11 @@ def gate(requirement: str = "signed_in"):
 
 
 def sign_in_first():
-    """Send the person to sign-in and back here afterwards, keeping a posted form."""
-    if request.method == "GET":
-        target = request.full_path.rstrip("?")
-    else:
-        drafts.keep()
-        target = request.path
+    """Send the person to sign-in and back here afterwards, keeping a form from our own pages."""
+    target = request.full_path.rstrip("?") if request.method == "GET" else request.path
     login = url_for("auth.login") + "?" + urlencode({"next": target})
+    if request.method != "GET" and drafts.restorable() and not drafts.keep():
+        return drafts.unsaved(login)  # shown to copy rather than lost
     if is_htmx():
         # A 302 would be swapped into the target; htmx follows HX-Redirect instead.
         return "", 401, {"HX-Redirect": login}

@@ -8,7 +8,7 @@ from flask_login import login_user
 from joserfc.errors import JoseError
 from requests.exceptions import RequestException
 
-from webapp import identity, logout_tokens, oidc, sessions, tokens
+from webapp import drafts, identity, logout_tokens, oidc, sessions, tokens
 from webapp.access import public
 from webapp.extensions import csrf, limiter
 from webapp.i18n import gettext as _
@@ -93,10 +93,8 @@ def callback():
             "auth/no_contact.html", message=SIGN_IN_PROBLEMS[match.problem](), claims=claims
         ), 403
     target = session.pop("next", "/")
-    draft = session.get("draft")
     session.regenerate()
-    if draft:
-        session["draft"] = draft
+    drafts.hand_over(claims["sub"])
     login_user(match.contact)
     session.bind(
         contact=match.contact.id,

@@ -9,13 +9,10 @@ from webapp.access_requests import REASON_MAX_LENGTH, REQUESTABLE_ROLES
 from webapp.i18n import lazy_gettext as _l
 from webapp.models import SubmissionProfile
 from webapp.policy import ROLE_LABELS
+from webapp.text_input import NoControlCharacters, strip, unify_newlines
 
 # Deliberately loose: the address is confirmed by the identity provider at first sign-in.
 EMAIL = r"^[^@\s<>\"]+@[^@\s<>\"]+\.[^@\s<>\"]+$"
-
-
-def strip(value):
-    return value.strip() if isinstance(value, str) else value
 
 
 def _too_long():
@@ -32,13 +29,19 @@ class ContactForm(FlaskForm):
     name = StringField(
         _l("Naam"),
         filters=[strip],
-        validators=[DataRequired(_l("Vul een naam in.")), Length(max=200, message=_too_long()), no_markup],
+        validators=[
+            DataRequired(_l("Vul een naam in.")),
+            NoControlCharacters(name_like=True),
+            Length(max=200, message=_too_long()),
+            no_markup,
+        ],
     )
     email = StringField(
         _l("E-mailadres"),
         filters=[strip],
         validators=[
             DataRequired(_l("Vul een e-mailadres in.")),
+            NoControlCharacters(name_like=True),
             Length(max=254, message=_too_long()),
             Regexp(EMAIL, message=_l("Vul een geldig e-mailadres in, bijvoorbeeld naam@bedrijf.nl.")),
         ],
@@ -48,6 +51,7 @@ class ContactForm(FlaskForm):
         filters=[strip],
         validators=[
             Optional(),
+            NoControlCharacters(),
             Length(max=40, message=_too_long()),
             Regexp(r"^[0-9 +()\-]*$", message=_l("Alleen cijfers, spaties en + ( ) -.")),
         ],
@@ -55,7 +59,7 @@ class ContactForm(FlaskForm):
     function = StringField(
         _l("Functie"),
         filters=[strip],
-        validators=[Optional(), Length(max=100, message=_too_long()), no_markup],
+        validators=[Optional(), NoControlCharacters(), Length(max=100, message=_too_long()), no_markup],
     )
     profiles = SelectMultipleField(
         _l("Instuurprofielen"),
@@ -87,5 +91,6 @@ class AccessRequestForm(FlaskForm):
     )
     reason = TextAreaField(
         _l("Waarom heb je deze rol nodig?"),
-        validators=[Length(max=REASON_MAX_LENGTH, message=_too_long())],
+        filters=[unify_newlines, strip],
+        validators=[NoControlCharacters(multiline=True), Length(max=REASON_MAX_LENGTH, message=_too_long())],
     )

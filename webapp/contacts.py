@@ -1,9 +1,10 @@
 """Mijn contactpersonen: admins manage contacts and toggle roles inline (DESIGN §5)."""
 
-from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, url_for
 from jinja2_fragments.flask import render_block
+from werkzeug.routing import ValidationError
 
-from webapp import access, access_requests, clock, directory, policy, roles
+from webapp import access, access_requests, clock, directory, drafts, policy, roles, text_input
 from webapp.access import gate
 from webapp.contact_forms import AccessRequestForm, ContactForm
 from webapp.db import count
@@ -43,6 +44,14 @@ def row_context():
     }
 
 
+def _id_or_404(value: str) -> int:
+    """A query argument read as the ``id`` route converter reads a path."""
+    try:
+        return current_app.url_map.converters["id"](current_app.url_map).to_python(value)
+    except (ValueError, ValidationError):
+        abort(404)
+
+
 def get_contact(contact_id: int) -> Contact:
     """A contact of the signed-in admin's organisation; anyone else's answers 404."""
     contact = Contact.by_id(contact_id)
@@ -76,7 +85,7 @@ def index():
     return render_template("contacts/index.html", pending=pending, **context)
 
 
-@bp.post("/<int:contact_id>/roles/<role>")
+@bp.post("/<id:contact_id>/roles/<role>")
 @gate("manage_contacts")
 def toggle_role(contact_id: int, role: str):
     """The inline checkbox: ``grant=1`` when ticked, absent when unticked. Another
@@ -97,7 +106,7 @@ def _row_with_summary(contact: Contact, refusal=None, role=None) -> str:
     )
 
 
-@bp.get("/<int:contact_id>")
+@bp.get("/<id:contact_id>")
 @gate("manage_contacts")
 def detail(contact_id: int):
     contact = get_contact(contact_id)
@@ -105,25 +114,28 @@ def detail(contact_id: int):
     return render_template("contacts/detail.html", contact=contact, row=row)
 
 
-@bp.route("/<int:contact_id>/edit", methods=["GET", "POST"])
+@bp.route("/<id:contact_id>/edit", methods=["GET", "POST"])
 @gate("manage_contacts")
 def edit(contact_id: int):
     contact = get_contact(contact_id)
-    form = ContactForm(obj=contact)
-    if request.method == "GET":
+    draft = drafts.restore()
+    form = ContactForm(formdata=draft, obj=contact) if draft else ContactForm(obj=contact)
+    if request.method == "GET" and not draft:
         form.profiles.data = [link.profile_id for link in contact.profile_links]
-    return _save(form, contact)
+    return _save(form, contact, restored=draft is not None)
 
 
 @bp.route("/new", methods=["GET", "POST"])
 @gate("manage_contacts")
 def new():
-    return _save(ContactForm(), None)
+    draft = drafts.restore()
+    return _save(ContactForm(formdata=draft) if draft else ContactForm(), None, restored=draft is not None)
 
 
-def _save(form: ContactForm, contact: Contact | None):
-    """Validate and save, or show the form again with the typed values and the errors."""
-    if form.validate_on_submit():
+def _save(form: ContactForm, contact: Contact | None, restored: bool):
+    """Validate and save, or show the form again with the typed values and the errors;
+    a restored draft is shown to check, not saved."""
+    if not restored and form.validate_on_submit():
         try:
             saved = directory.save_contact(g.actor.contact, contact, form.values())
         except directory.Refused as refused:
@@ -142,9 +154,8 @@ def audit_log():
     organisation_id = g.actor.contact.organisation_id
     query = AuditEntry.select().where(AuditEntry.organisation == organisation_id)
     contact = None
-    contact_id = request.args.get("contact", type=int)
-    if contact_id:
-        contact = get_contact(contact_id)
+    if "contact" in request.args:
+        contact = get_contact(_id_or_404(request.args["contact"]))
         query = query.where(AuditEntry.contact == contact)
     kind = request.args.get("kind", "")
     if kind in AUDIT_KINDS:
@@ -169,6 +180,13 @@ def audit_log():
     )
 
 
+@bp.get("/access-requests")
+@gate("signed_in")
+def access_request_page():
+    """The access-request form on a page of its own: where a form kept over sign-in returns."""
+    return _access_request_answer(AccessRequestForm(formdata=drafts.restore()), 200)
+
+
 @bp.post("/access-requests")
 @gate("signed_in")
 def request_access():
@@ -185,16 +203,21 @@ def request_access():
         return redirect(url_for("home.index"), 303)  # the home page lists the request
     if form.role.data in policy.ROLES and getattr(contact, form.role.data):
         form.role.errors = [*form.role.errors, _("Je hebt deze rol al.")]
+    return _access_request_answer(form, 422)
+
+
+def _access_request_answer(form: AccessRequestForm, status: int):
+    contact = g.actor.contact
     offer = {
         "form": form,
         "offered": [r for r in access_requests.REQUESTABLE_ROLES if not getattr(contact, r)],
         "pending": access_requests.pending_roles(contact),
     }
     template = "contacts/_access_request_form.html" if is_htmx() else "contacts/access_request.html"
-    return render_template(template, offer=offer), 422
+    return render_template(template, offer=offer), status
 
 
-@bp.post("/access-requests/<int:request_id>/<any(approve, deny):verdict>")
+@bp.post("/access-requests/<id:request_id>/<any(approve, deny):verdict>")
 @gate("manage_contacts")
 def decide_access(request_id: int, verdict: str):
     """Approve (a grant like any other: the maximum applies) or deny, inline."""
@@ -202,7 +225,14 @@ def decide_access(request_id: int, verdict: str):
     item = access_requests.get_request(actor.organisation_id, request_id)
     if item is None:
         abort(404)
-    note = request.form.get("note", "")[: access_requests.REASON_MAX_LENGTH]
+    note = request.form.get("note", "").strip()
+    problem = text_input.problem(note) or (
+        _("Maximaal %(max)d tekens.", max=access_requests.REASON_MAX_LENGTH)
+        if len(note) > access_requests.REASON_MAX_LENGTH else None
+    )
+    if problem:
+        template = "contacts/_pending_item.html" if is_htmx() else "contacts/decision.html"
+        return render_template(template, item=item, note=note, note_error=problem), 422
     refusal = None
     if verdict == "approve":
         decision = access_requests.approve(actor, item, note)

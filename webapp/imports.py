@@ -54,7 +54,7 @@ from pathlib import Path
 import click
 from flask.cli import with_appcontext
 
-from webapp import audit, clock, policy, quota
+from webapp import audit, clock, policy, quota, text_input
 from webapp.db import write_transaction
 from webapp.models import Contact, ContactProfile, Course, CourseResult, Organisation, SubmissionProfile
 
@@ -159,10 +159,11 @@ def _parse(rows: list[Row], parsers: dict[str, Callable[[str], object]]) -> list
     return problems
 
 
-def _text(limit: int):
+def _text(limit: int, name_like: bool = False):
     def parse(value: str) -> str:
         if not value:
             raise Invalid("mag niet leeg zijn")
+        _clean(value, name_like)
         if len(value) > limit:
             raise Invalid(f"langer dan {limit} tekens")
         return value
@@ -179,7 +180,15 @@ def _whole(minimum: int):
     return parse
 
 
+def _clean(value: str, name_like: bool = True) -> None:
+    """The forms' rule for text (``text_input.problem``), for a row."""
+    problem = text_input.problem(value, name_like=name_like)
+    if problem:
+        raise Invalid(problem)
+
+
 def _email(value: str) -> str:
+    _clean(value)
     if len(value) > 254 or not EMAIL.match(value):
         raise Invalid(f"geen geldig e-mailadres: {value!r}")
     return value.lower()
@@ -289,7 +298,7 @@ def _check_organisations(rows: list[Row]) -> list[Problem]:
         rows,
         {
             "customer_number": _whole(1),
-            "name": _text(200),
+            "name": _text(200, name_like=True),
             "employee_count": _whole(0),
             "segment": _text(100),
         },
@@ -336,7 +345,7 @@ def _check_contacts(rows: list[Row]) -> list[Problem]:
         rows,
         {
             "customer_number": _whole(1),
-            "name": _text(200),
+            "name": _text(200, name_like=True),
             "email": _email,
             "created_at": _moment,
             "submission_profiles": _profile_names,

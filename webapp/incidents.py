@@ -6,7 +6,6 @@ import re
 from flask import Blueprint, abort, flash, g, make_response, redirect, render_template, request, url_for
 from jinja2_fragments.flask import render_block
 from peewee import JOIN
-from werkzeug.datastructures import MultiDict
 
 from webapp import access, clock, drafts, policy, rate_limits
 from webapp.access import gate
@@ -171,9 +170,8 @@ def index():
 @bp.get("/new")
 @gate("submit")
 def new():
-    draft = drafts.restore()  # what was typed before the session ended, if anything
-    form = IncidentForm(g.actor, formdata=MultiDict(draft) if draft else None)
-    return render_template("incidents/new.html", form=form, restored=draft is not None)
+    form = IncidentForm(g.actor, formdata=drafts.restore())  # typed before the session ended
+    return render_template("incidents/new.html", form=form)
 
 
 @bp.post("/new")
@@ -182,7 +180,7 @@ def new():
 def create():
     form = IncidentForm(g.actor)
     if not form.validate():
-        return render_template("incidents/new.html", form=form, restored=False)
+        return render_template("incidents/new.html", form=form)
     incident = _open_incident(g.actor.contact, form)
     flash(_("Je incident is ingestuurd met nummer %(number)s.", number=incident.number))
     return redirect(url_for("incidents.detail", number=incident.number), 303)
@@ -251,8 +249,7 @@ def _render_detail(incident: Incident, form: ReactionForm):
 @gate("list_incidents")
 def detail(number):
     incident = get_incident(number)
-    draft = drafts.restore()
-    return _render_detail(incident, ReactionForm(formdata=MultiDict(draft) if draft else None))
+    return _render_detail(incident, ReactionForm(formdata=drafts.restore()))
 
 
 @bp.post("/<number>")

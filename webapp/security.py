@@ -1,5 +1,7 @@
 """Security headers on every response."""
 
+from flask import current_app
+
 from webapp import oidc
 from webapp.views_support import HTMX_CDN
 
@@ -26,6 +28,9 @@ def add_headers(response):
     response.headers.setdefault("Referrer-Policy", "same-origin")
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     response.headers.setdefault("X-Frame-Options", "DENY")
+    if current_app.config.get("SESSION_COOKIE_SECURE"):
+        # Secure cookies mean HTTPS: the browser must never fall back to http.
+        response.headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
     if response.mimetype == "text/html":
         response.headers.setdefault("Cache-Control", "no-store")
     return response

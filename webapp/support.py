@@ -4,7 +4,6 @@ import re
 
 from flask import Blueprint, current_app, flash, g, redirect, render_template, url_for
 from flask_babel import format_decimal
-from werkzeug.datastructures import MultiDict
 from wtforms import StringField
 from wtforms.validators import AnyOf, DataRequired, ValidationError
 
@@ -136,8 +135,7 @@ def _render(form: CallbackForm):
 @bp.get("")
 @gate("signed_in")
 def index():
-    draft = drafts.restore()  # a callback request typed before the session ended
-    form = CallbackForm(formdata=MultiDict(draft) if draft else None, phone=g.actor.contact.phone)
+    form = CallbackForm(formdata=drafts.restore(), phone=g.actor.contact.phone)  # kept over a sign-in
     return _render(form)
 
 

@@ -143,3 +143,26 @@ def test_cli(seeded):
     bad = runner.invoke(args=["import", "course-results", str(DATA / "course_results_score_11.csv")])
     assert bad.exit_code == 1
     assert "afgekeurd" in bad.output and "regel 3: score: moet tussen 1 en 10 liggen: 11" in bad.output
+
+
+@pytest.mark.parametrize(
+    ("kind", "text", "reason"),
+    [
+        ("contacts", "10001,Joost\x1bPeters,joost@korenschoof.example,2026-05-04,Financieel\n", "name: "),
+        ("contacts", "10001,Joost\u202ePeters,joost@korenschoof.example,2026-05-04,Financieel\n", "name: "),
+        ("contacts", "10001,Joost Peters,joost\x07@korenschoof.example,2026-05-04,Financieel\n", "email: "),
+        ("contacts", "10001,Joost Peters,joost\u202e@korenschoof.example,2026-05-04,\n", "email: "),
+        ("organisations", "10001,Bakkerij\x00De Korenschoof B.V.,180,Retail\n", "name: "),
+        ("organisations", "10001,Bakkerij De Korenschoof B.V.,180,Ret\x7fail\n", "segment: "),
+        ("course-results", "carla.smit@korenschoof.example,FIN\x1b-START,8,2026-03-01\n", "course_code: "),
+    ],
+)
+def test_rows_with_control_or_direction_characters_are_rejected_with_the_row(ctx, kind, text, reason):
+    header = ",".join(imports.KINDS[kind].header)
+    before = snapshot()
+    with pytest.raises(imports.Rejected) as rejected:
+        imports.run(kind, f"{header}\n{text}")
+    problems = [p for p in rejected.value.problems if p.reason.startswith(reason)]
+    assert [p.line for p in problems] == [2], rejected.value.problems
+    assert "stuurteken" in problems[0].reason or "leesrichting" in problems[0].reason
+    assert snapshot() == before

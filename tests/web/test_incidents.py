@@ -1,6 +1,5 @@
 """Incidents: who sees which page, the list, the form and its bad input, reactions, CSRF, queries."""
 
-import json
 import re
 from contextlib import contextmanager
 
@@ -19,7 +18,6 @@ from webapp.models import (
     Organisation,
     Reaction,
     SubmissionProfile,
-    WebSession,
 )
 
 CARLAS = "2026-000003"  # seeded: Carla's "Bankkoppeling ING haalt geen afschriften op"
@@ -381,31 +379,6 @@ def test_fuzzed_incident_form_never_fails(client, login, data):
     login(client, "carla.cursus")
     response = client.post("/incidents/new", data=data)
     assert response.status_code in (200, 303)
-
-
-def test_a_form_typed_before_the_session_ended_is_restored_after_sign_in(client, login):
-    carla = login(client, "carla.cursus")
-    WebSession.delete().execute()  # the session ends while Carla is typing
-    typed = _valid(subject="Getypt voor de sessie verliep", description="Dit mag niet verloren gaan, echt.")
-    response = client.post("/incidents/new", data=typed)
-    assert response.status_code == 302
-    assert response.headers["Location"] == "/login?next=%2Fincidents%2Fnew"
-    # The sign-in callback keeps the draft and signs the same browser session in.
-    row = WebSession.get()
-    data = json.loads(row.data)
-    assert data["draft"]["form"]["subject"] == typed["subject"]
-    data.update({"_user_id": str(carla.id), "_fresh": True})
-    WebSession.update(
-        data=json.dumps(data), contact=carla, access_token="a", refresh_token="r", id_token="i",
-        access_expires_at=clock.now().replace(year=clock.now().year + 1),
-    ).where(WebSession.key_hash == row.key_hash).execute()
-    page = client.get("/incidents/new").get_data(as_text=True)
-    assert "We hebben bewaard wat je had ingevuld" in page
-    assert typed["subject"] in page and typed["description"] in page
-    assert 'value="hoog" checked' in page
-    assert Incident.select().where(Incident.subject == typed["subject"]).count() == 0
-    # Shown once: the draft is gone from the session afterwards.
-    assert "We hebben bewaard" not in client.get("/incidents/new").get_data(as_text=True)
 
 
 # ---------------------------------------------------------------------------

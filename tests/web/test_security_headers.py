@@ -28,3 +28,16 @@ def test_page_loads_htmx_from_the_pinned_cdn_with_integrity(make_app):
     assert f'src="{views_support.HTMX_CDN}"' in page
     assert f'integrity="{views_support.HTMX_SRI}"' in page
     assert "htmx.org@2.0.4" in views_support.HTMX_CDN
+
+
+def test_production_answers_with_hsts(make_app):
+    """Secure cookies mean the portal is served over HTTPS: browsers must keep to it."""
+    client = make_app(SESSION_COOKIE_SECURE=True).test_client()
+    for path in ("/", "/healthz", "/static/css/portal.css", "/does-not-exist"):
+        response = client.get(path)
+        assert response.headers["Strict-Transport-Security"] == "max-age=31536000; includeSubDomains", path
+
+
+def test_development_over_http_sends_no_hsts(make_app):
+    client = make_app(SESSION_COOKIE_SECURE=False).test_client()
+    assert "Strict-Transport-Security" not in client.get("/").headers
