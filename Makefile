@@ -60,7 +60,7 @@ demo: install .env
 test: install
 	$(BIN)/ruff check .
 	DEVIDP_STARTUP_TIMEOUT=120 $(BIN)/pytest -n 2
-	DEVIDP_STARTUP_TIMEOUT=120 KLANTPORTAL_TEST_DB=postgres $(BIN)/pytest -n 2 -m "not e2e" tests/web tests/quota tests/mail
+	DEVIDP_STARTUP_TIMEOUT=120 KLANTPORTAL_TEST_DB=postgres $(BIN)/pytest -n 2 -m "not e2e" tests/web tests/identity tests/incidents tests/contacts tests/support tests/quota tests/mail
 
 lint: install
 	$(BIN)/ruff check .

@@ -4,7 +4,7 @@
                                    [--postgres-url URL]
 
 For each database (SQLite, then PostgreSQL on a throw-away server from
-``tests/support/postgres.py`` or ``--postgres-url``) the demo data is seeded and gunicorn
+``tests/harness/postgres.py`` or ``--postgres-url``) the demo data is seeded and gunicorn
 starts with one worker pinned to one core (``taskset``); this process, the load generator,
 runs on the other core, so it never takes the server's CPU. Routes: ``/support`` (Carla,
 who may contact Support), ``/incidents`` (Anna, all of her organisation's incidents) and the
@@ -41,12 +41,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from tests.support.devidp import free_port  # noqa: E402
+from tests.harness.devidp import free_port  # noqa: E402
 from webapp import clock, create_app, schema  # noqa: E402
 from webapp.db import close_database  # noqa: E402
+from webapp.identity.sessions import key_hash  # noqa: E402
 from webapp.models import Contact, WebSession  # noqa: E402
 from webapp.seed import seed_demo  # noqa: E402
-from webapp.sessions import key_hash  # noqa: E402
 
 SECRET = "bench-" + secrets.token_hex(16)
 TARGET_RATIO = 0.33
@@ -253,7 +253,7 @@ def main() -> int:
         if args.postgres_url:
             good &= run("PostgreSQL", args.postgres_url, args)
         else:
-            from tests.support.postgres import PostgresServer
+            from tests.harness.postgres import PostgresServer
 
             server = PostgresServer().start()
             try:

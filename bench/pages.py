@@ -27,6 +27,7 @@ sys.path.insert(0, str(ROOT))
 
 from webapp import clock, create_app, schema  # noqa: E402
 from webapp.db import db  # noqa: E402
+from webapp.identity.sessions import key_hash  # noqa: E402
 from webapp.models import (  # noqa: E402
     Contact,
     ContactProfile,
@@ -38,7 +39,6 @@ from webapp.models import (  # noqa: E402
     WebSession,
 )
 from webapp.seed import seed_demo  # noqa: E402
-from webapp.sessions import key_hash  # noqa: E402
 
 CONFIG = {"SECRET_KEY": "bench", "TESTING": True, "RATELIMIT_ENABLED": False,
           "WTF_CSRF_ENABLED": False, "HTMX_SOURCE": "local", "OIDC_CLIENT_SECRET": "bench"}

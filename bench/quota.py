@@ -4,8 +4,8 @@
                                     [--postgres-url URL]
 
 For each database (SQLite in a temporary file; PostgreSQL on a throw-away server from
-``tests/support/postgres.py``) it bulk-loads the data (``executemany`` on SQLite, ``COPY``
-on PostgreSQL), then runs ``quota.recompute()`` in a fresh child process and prints the
+``tests/harness/postgres.py``) it bulk-loads the data (``executemany`` on SQLite, ``COPY``
+on PostgreSQL), then runs ``recalculation.recompute()`` in a fresh child process and prints the
 wall time and that process's peak resident memory (``VmHWM``: Python, driver and
 SQLite page cache; the PostgreSQL server's own memory is not included). Targets: ≤ 20 s,
 ≤ 500 MB.
@@ -106,12 +106,12 @@ def load_postgres(url, org_count, per_org):
 
 def recompute_child(url):
     """Run in a fresh process so its peak memory is the recalculation's alone."""
-    from webapp import quota
+    from webapp.quota import recalculation
 
     app = app_for(url)
     with app.app_context():
         started = time.perf_counter()
-        outcome = quota.recompute()
+        outcome = recalculation.recompute()
         elapsed = time.perf_counter() - started
     print(f"{elapsed:.2f} {peak_rss_mb():.0f} {outcome.organisations} {len(outcome.changes)}")
 
@@ -153,7 +153,7 @@ def bench_sqlite(args):
 
 
 def bench_postgres(args):
-    from tests.support.postgres import PostgresServer
+    from tests.harness.postgres import PostgresServer
 
     if args.postgres_url:  # an empty database on a server of your own
         run_postgres(args, args.postgres_url)

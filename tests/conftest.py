@@ -13,12 +13,12 @@ import pytest
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 
-from tests.support.postgres import PostgresServer, PostgresUnavailable
+from tests.harness.postgres import PostgresServer, PostgresUnavailable
 from webapp import clock, create_app, schema
 from webapp.db import close_database, db
+from webapp.identity.sessions import key_hash
 from webapp.models import Contact, WebSession
 from webapp.seed import seed_demo
-from webapp.sessions import key_hash
 
 IN_CI = os.environ.get("CI") == "true"
 TEST_DB = os.environ.get("KLANTPORTAL_TEST_DB", "sqlite")

@@ -76,10 +76,11 @@ def create_app(test_config: dict | None = None) -> Flask:
 
 
 def _init_extensions(app):
-    from webapp import oidc, same_origin
+    from webapp import same_origin
     from webapp.extensions import babel, csrf, init_limiter, login_manager, select_locale
+    from webapp.identity import oidc
+    from webapp.identity.sessions import DatabaseSessionInterface, raise_unreadable
     from webapp.models import Contact
-    from webapp.sessions import DatabaseSessionInterface, raise_unreadable
 
     app.session_interface = DatabaseSessionInterface()
     app.before_request(raise_unreadable)  # first: CSRF and sign-in checks read the session
@@ -94,17 +95,21 @@ def _init_extensions(app):
     def load_contact(contact_id):
         return Contact.signed_in(int(contact_id))
 
-    from webapp import views_support
+    from webapp import templating
 
-    app.jinja_env.globals.update(views_support.template_globals())
-    app.jinja_env.filters.update(views_support.template_filters())
+    app.jinja_env.globals.update(templating.template_globals())
+    app.jinja_env.filters.update(templating.template_filters())
 
 
 def _register_blueprints(app):
-    from webapp import auth, contacts, health, home, incidents, support
+    from webapp import health, home
+    from webapp.contacts import views as contacts
+    from webapp.identity import views as identity
+    from webapp.incidents import views as incidents
     from webapp.mail import preferences
+    from webapp.support import views as support
 
-    for module in (health, home, auth, incidents, support, contacts, preferences):
+    for module in (health, home, identity, incidents, support, contacts, preferences):
         app.register_blueprint(module.bp)
 
 
@@ -114,8 +119,8 @@ def _register_error_pages(app):
     from flask_login import current_user
     from jinja2_fragments.flask import render_block
 
-    from webapp import drafts
     from webapp.htmx import is_htmx
+    from webapp.identity import drafts
     from webapp.same_origin import CrossSiteRequest
 
     @app.errorhandler(CSRFError)

@@ -13,14 +13,15 @@ from flask import abort, current_app, g, redirect, render_template, request, url
 from flask_login import current_user
 from jinja2_fragments.flask import render_block
 
-from webapp import clock, drafts, policy, tokens
+from webapp import clock, rules
 from webapp.htmx import is_htmx
+from webapp.identity import drafts, tokens
 from webapp.models import Contact, Deferred, Organisation, admin_names
 
 
-def settings() -> policy.Settings:
+def settings() -> rules.Settings:
     config = current_app.config
-    return policy.Settings(
+    return rules.Settings(
         course_required_from=config["COURSE_REQUIRED_FROM"],
         pass_score=config["COURSE_PASS_SCORE"],
         expert_satisfies_course=config["EXPERT_SATISFIES_COURSE"],
@@ -34,7 +35,7 @@ class Actor:
     contact: Contact
 
     @cached_property
-    def facts(self) -> policy.Contact:
+    def facts(self) -> rules.Contact:
         return self.contact.facts()
 
     @cached_property
@@ -50,41 +51,41 @@ class Actor:
         return self.contact.organisation
 
     @cached_property
-    def counts(self) -> policy.OrgCounts:
+    def counts(self) -> rules.OrgCounts:
         return Organisation.counts_for(self.contact.organisation_id, self.today)
 
-    def _own_counts(self) -> policy.OrgCounts | None:
+    def _own_counts(self) -> rules.OrgCounts | None:
         # An admin's refusal says whether the maximum lets her grant herself the role.
         return self.counts if self.facts.admin else None
 
-    def may_submit(self, profile=None) -> policy.Decision:
-        return policy.may_submit(
+    def may_submit(self, profile=None) -> rules.Decision:
+        return rules.may_submit(
             self.facts, self.today, settings(), admin_names=self.admin_names, profile=profile,
             counts=self._own_counts(),
         )
 
-    def may_contact_support(self) -> policy.Decision:
-        return policy.may_contact_support(
+    def may_contact_support(self) -> rules.Decision:
+        return rules.may_contact_support(
             self.facts, self.today, settings(), admin_names=self.admin_names, counts=self._own_counts()
         )
 
-    def may_request_role(self, role: str) -> policy.Decision:
-        return policy.may_request_role(self.facts, role)
+    def may_request_role(self, role: str) -> rules.Decision:
+        return rules.may_request_role(self.facts, role)
 
-    def may_list_incidents(self) -> policy.Decision:
-        return policy.may_list_incidents(self.facts)
+    def may_list_incidents(self) -> rules.Decision:
+        return rules.may_list_incidents(self.facts)
 
-    def may_manage_contacts(self) -> policy.Decision:
-        return policy.may_manage_contacts(self.facts, admin_names=self.admin_names)
-
-
-def _signed_in(actor: Actor) -> policy.Decision:
-    return policy.Decision.allow()
+    def may_manage_contacts(self) -> rules.Decision:
+        return rules.may_manage_contacts(self.facts, admin_names=self.admin_names)
 
 
-def _list_incidents(actor: Actor) -> policy.Decision:
+def _signed_in(actor: Actor) -> rules.Decision:
+    return rules.Decision.allow()
+
+
+def _list_incidents(actor: Actor) -> rules.Decision:
     # With the admins' names, so the refusal says whom to ask (rule 8).
-    return policy.may_list_incidents(actor.facts, admin_names=actor.admin_names)
+    return rules.may_list_incidents(actor.facts, admin_names=actor.admin_names)
 
 
 # What a gated route may require; each answer comes from the rules module.
@@ -139,7 +140,7 @@ def sign_in_first():
     return redirect(login)
 
 
-def refuse(decision: policy.Decision):
+def refuse(decision: rules.Decision):
     """Explain a refusal: 404 for other organisations' objects, else 403 with reasons."""
     if "not_found" in decision.codes:
         abort(404)

@@ -5,8 +5,9 @@ import logging
 import click
 from flask.cli import FlaskGroup, with_appcontext
 
-from webapp import imports, quota, scheduler, schema, seed
+from webapp import schema, seed
 from webapp.mail.cli import mail_group
+from webapp.quota import imports, recalculation, scheduler
 
 
 @click.command("schema")
@@ -29,7 +30,7 @@ def seed_demo_command():
 COMMANDS = [
     schema_command,
     seed_demo_command,
-    quota.quota_group,
+    recalculation.quota_group,
     scheduler.scheduler_command,
     imports.import_group,
     mail_group,

@@ -3,11 +3,12 @@
 from flask import Blueprint, g, make_response, redirect, render_template, request
 from flask_login import current_user
 
-from webapp import access, access_requests, policy
+from webapp import access, rules
 from webapp.access import public
+from webapp.contacts import access_requests
+from webapp.identity.redirects import safe_next
 from webapp.mail.preferences import remember_language
 from webapp.models import AccessRequest
-from webapp.redirects import safe_next
 
 bp = Blueprint("home", __name__)
 
@@ -48,7 +49,7 @@ def admin_to_do(actor) -> dict:
     return {
         "pending": access_requests.pending_for(actor.contact.organisation_id),
         "counts": counts,
-        "single_admin": policy.single_admin_warning(counts),
+        "single_admin": rules.single_admin_warning(counts),
     }
 
 

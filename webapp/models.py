@@ -18,7 +18,7 @@ from peewee import (
     TextField,
 )
 
-from webapp import clock, policy
+from webapp import clock, rules
 from webapp.db import Prepared, PreparedSQL, db, is_sqlite, slot
 
 INCIDENT_STATUSES = ("nieuw", "in_behandeling", "wacht_op_klant", "opgelost", "gesloten")
@@ -31,12 +31,12 @@ class BaseModel(Model):
         legacy_table_names = False
 
 
-# Rule 2's counts for one organisation (policy.COUNTS_TOWARDS_MAXIMUM_SQL, served by the
+# Rule 2's counts for one organisation (rules.COUNTS_TOWARDS_MAXIMUM_SQL, served by the
 # partial index contact_quota_in_use). The experts are the active submitters who do not
 # count: derived, not spelled out again.
 COUNTS = f"""
 SELECT o.max_submitters,
-  (SELECT COUNT(*) FROM contact WHERE organisation_id = o.id AND {policy.COUNTS_TOWARDS_MAXIMUM_SQL}),
+  (SELECT COUNT(*) FROM contact WHERE organisation_id = o.id AND {rules.COUNTS_TOWARDS_MAXIMUM_SQL}),
   (SELECT COUNT(*) FROM contact WHERE organisation_id = o.id AND active AND submitter),
   (SELECT COUNT(*) FROM contact WHERE organisation_id = o.id AND active AND admin)
 FROM organisation o WHERE o.id = {{organisation}}
@@ -64,7 +64,7 @@ class Organisation(BaseModel):
     contact_count = IntegerField(default=0, constraints=[SQL("DEFAULT 0")])
 
     @staticmethod
-    def counts_for(organisation_id: int, today=None) -> policy.OrgCounts:
+    def counts_for(organisation_id: int, today=None) -> rules.OrgCounts:
         """The numbers rule 2 needs, with the maximum, in one query. Each count reads a small
         partial index (submitters, admins) instead of every contact of the organisation.
 
@@ -74,9 +74,9 @@ class Organisation(BaseModel):
         today = today or clock.today()
         params = {"organisation": organisation_id, "today": today.isoformat() if is_sqlite() else today}
         max_submitters, in_use, submitters, admins = _COUNTS.run(**params).fetchone()
-        return policy.OrgCounts(max_submitters, in_use, submitters - in_use, admins)
+        return rules.OrgCounts(max_submitters, in_use, submitters - in_use, admins)
 
-    def counts(self, today=None) -> policy.OrgCounts:
+    def counts(self, today=None) -> rules.OrgCounts:
         return Organisation.counts_for(self.id, today)
 
 
@@ -121,8 +121,8 @@ class SubmissionProfile(BaseModel):
     name = CharField(max_length=100, unique=True)
     course = ForeignKeyField(Course, on_delete="RESTRICT")
 
-    def facts(self) -> policy.Profile:
-        return policy.Profile(
+    def facts(self) -> rules.Profile:
+        return rules.Profile(
             id=self.id, name=self.name, course_code=self.course.code, course_name=self.course.name
         )
 
@@ -148,7 +148,7 @@ class Contact(UserMixin, BaseModel):
     class Meta:
         indexes = ((("organisation", "email"), True), (("organisation", "name"), False))
 
-    def facts(self, profiles=None, attempts=None) -> policy.Contact:
+    def facts(self, profiles=None, attempts=None) -> rules.Contact:
         """This contact as the rules module sees it. Its profiles and course results are
         read (one query each) when a rule first asks for them, unless given: a list of
         contacts reads them in bulk (``directory.rows_for``)."""
@@ -170,7 +170,7 @@ class Contact(UserMixin, BaseModel):
 
     @property
     def roles(self) -> tuple[str, ...]:
-        return policy.roles_held(self)
+        return rules.roles_held(self)
 
 
 class ContactProfile(BaseModel):
@@ -357,9 +357,9 @@ TABLES = [
 ]
 
 
-def contact_facts(contact, profiles, attempts) -> policy.Contact:
+def contact_facts(contact, profiles, attempts) -> rules.Contact:
     """A contact as the rules see it: a model, or a row of ``FACT_COLUMNS``."""
-    return policy.Contact(
+    return rules.Contact(
         id=contact.id,
         organisation_id=contact.organisation_id,
         name=contact.name,
@@ -411,9 +411,9 @@ def profile_links(contacts):
     )
 
 
-def profile_facts(link) -> policy.Profile:
+def profile_facts(link) -> rules.Profile:
     _, profile_id, name, course_code, course_name = link
-    return policy.Profile(id=profile_id, name=name, course_code=course_code, course_name=course_name)
+    return rules.Profile(id=profile_id, name=name, course_code=course_code, course_name=course_name)
 
 
 def course_results(contacts):
@@ -428,9 +428,9 @@ def course_results(contacts):
     )
 
 
-def attempt_facts(result) -> policy.Attempt:
+def attempt_facts(result) -> rules.Attempt:
     _, course_code, score, completed_at = result
-    return policy.Attempt(
+    return rules.Attempt(
         course_code=course_code, score=score, completed_at=clock.aware(completed_at) if completed_at else None
     )
 

@@ -2,8 +2,8 @@
 
 from flask import current_app
 
-from webapp import oidc
-from webapp.views_support import HTMX_CDN
+from webapp.identity import oidc
+from webapp.templating import HTMX_CDN
 
 
 def content_security_policy() -> str:

@@ -3,7 +3,7 @@
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
-from webapp import clock, quota
+from webapp import clock
 from webapp.db import db
 from webapp.models import (
     Contact,
@@ -16,6 +16,7 @@ from webapp.models import (
     Reaction,
     SubmissionProfile,
 )
+from webapp.quota import recalculation
 
 COURSES = {
     "SC-FIN": "Startcursus Beheerder Financieel",
@@ -121,7 +122,7 @@ def seed_demo() -> None:
             })
         _seed_incidents(organisations, contacts, profiles)
     if any(o.max_computed_at is None for o in Organisation.select()):
-        quota.recompute()
+        recalculation.recompute()
 
 
 def _sync_profiles(contact, wanted: set[int]) -> None:

@@ -11,7 +11,7 @@ from flask_babel import format_number
 from wtforms.validators import StopValidation, ValidationError
 
 from webapp.i18n import gettext
-from webapp.policy import N_
+from webapp.rules import N_
 
 MULTILINE_ALLOWED = "\n\t"
 # Bidirectional overrides, embeddings and isolates, and the marks (U+061C, U+200E/F).

@@ -11,8 +11,8 @@ import requests
 from werkzeug.serving import make_server
 
 from tests.conftest import unavailable
-from tests.support.devidp import DEFAULT_CLIENT_SECRET, DevIdp, DevIdpError, free_port
-from tests.support.signin import log_in_at_provider
+from tests.harness.devidp import DEFAULT_CLIENT_SECRET, DevIdp, DevIdpError, free_port
+from tests.harness.signin import log_in_at_provider
 
 pytestmark = pytest.mark.idp
 

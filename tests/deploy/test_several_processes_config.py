@@ -9,7 +9,7 @@ import pytest
 import requests
 
 from tests.deploy.test_production_config import production_env  # noqa: F401 (fixture)
-from tests.support.devidp import free_port
+from tests.harness.devidp import free_port
 from webapp import create_app
 from webapp.config import ROOT
 

@@ -12,8 +12,8 @@ from peewee import SqliteDatabase
 from werkzeug.serving import make_server
 
 from tests.conftest import TEST_CONFIG, unavailable
-from tests.support.devidp import DevIdp, DevIdpError, free_port
-from tests.support.maildev import Maildev, MaildevError
+from tests.harness.devidp import DevIdp, DevIdpError, free_port
+from tests.harness.maildev import Maildev, MaildevError
 from webapp import create_app, schema
 from webapp.mail import delivery
 from webapp.models import AccessRequest, Contact, OutboxMail, WebSession

@@ -10,7 +10,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 
 from tests.e2e.conftest import sign_in
-from tests.support.devidp import free_port
+from tests.harness.devidp import free_port
 from webapp.models import WebSession
 
 PLANTED_SUBJECT = "Geplant door een andere site"

@@ -5,7 +5,7 @@ import time
 import pytest
 
 from tests.e2e.conftest import running_stack, sign_in
-from tests.support.devidp import DEMO_USER_IDS
+from tests.harness.devidp import DEMO_USER_IDS
 from webapp.models import WebSession
 
 

@@ -25,7 +25,7 @@ import requests
 from joserfc import jwt
 from joserfc.jwk import KeySet
 
-from tests.support.devidp import CLIENT_ID, DEFAULT_CLIENT_SECRET, DEMO_PASSWORD, DEMO_USER_IDS, DevIdp
+from tests.harness.devidp import CLIENT_ID, DEFAULT_CLIENT_SECRET, DEMO_PASSWORD, DEMO_USER_IDS, DevIdp
 
 PORTAL = "http://localhost:5000"
 REDIRECT_URI = f"{PORTAL}/auth/callback"

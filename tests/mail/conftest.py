@@ -7,7 +7,7 @@ from email import message_from_bytes
 import pytest
 from aiosmtpd.controller import Controller
 
-from tests.support.devidp import free_port
+from tests.harness.devidp import free_port
 from webapp.mail import delivery
 
 

@@ -7,10 +7,11 @@ import pytest
 
 from tests.conftest import contact_named, sign_in
 from tests.mail.conftest import deliver, html_of, subject_of, text_of
-from webapp import quota, roles
+from webapp.contacts import roles
 from webapp.db import write_transaction
 from webapp.mail import outbox
 from webapp.models import AccessRequest, Contact, Organisation
+from webapp.quota import recalculation
 
 ANNA = "anna.admin@korenschoof.example"
 GIJS = "gijs.geen@korenschoof.example"
@@ -148,7 +149,7 @@ def test_a_lowered_maximum_reaches_the_admins_with_the_explanation(mail_app, smt
     # 180 → 8 employees: band 1-10, base 1, below the 3 in use.
     Organisation.update(employee_count=8).where(Organisation.customer_number == 10001).execute()
     with mail_app.app_context():
-        quota.recompute()
+        recalculation.recompute()
     deliver(mail_app)
     (mail,) = smtp.to(ANNA)
     text = " ".join(text_of(mail).split())

@@ -143,7 +143,7 @@ def test_an_operator_sees_failed_mails_and_sends_them_again(make_app, smtp_down,
 
 
 def test_the_scheduler_delivers_the_outbox(mail_app, smtp):
-    from webapp import scheduler
+    from webapp.quota import scheduler
 
     anna = mail_app.test_client()
     sign_in(anna, "anna.admin")

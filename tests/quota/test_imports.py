@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from webapp import imports
 from webapp.models import AuditEntry, Contact, CourseResult, Organisation
+from webapp.quota import imports
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "imports"
 

@@ -1,5 +1,5 @@
 """Rule 6 in SQL: crafted peer groups against hand-computed maxima, the SQL against
-``policy.quota`` on random data, idempotence, dry runs and a failure midway."""
+``rules.quota`` on random data, idempotence, dry runs and a failure midway."""
 
 from datetime import datetime
 
@@ -7,8 +7,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from webapp import policy, quota
+from webapp import rules
 from webapp.models import Contact, Organisation, QuotaRun
+from webapp.quota import recalculation
 
 
 def maxima(orgs):
@@ -22,7 +23,7 @@ def group(build, employees, segment, in_use):
 class TestCraftedGroups:
     def test_fewer_than_five_peers_gives_base(self, build):
         orgs = group(build, 180, "Retail", [9, 9, 9, 9, 9])  # each has 4 peers
-        quota.recompute()
+        recalculation.recompute()
         assert maxima(orgs) == [3] * 5
         org = Organisation.get_by_id(orgs[0].id)
         assert org.max_explanation == (
@@ -35,7 +36,7 @@ class TestCraftedGroups:
 
     def test_p75_below_base_gives_base(self, build):
         orgs = group(build, 180, "Zorg", [0, 0, 1, 1, 2, 2])  # every p75 is 1 or 2, base 3
-        quota.recompute()
+        recalculation.recompute()
         assert maxima(orgs) == [3] * 6
         first = Organisation.get_by_id(orgs[0].id)  # peers 0 1 1 2 2: p75 2
         assert first.max_p75 == 2.0
@@ -43,7 +44,7 @@ class TestCraftedGroups:
 
     def test_above_twice_base_is_capped(self, build):
         orgs = group(build, 40, "Bouw", [10] * 6)  # base 2
-        quota.recompute()
+        recalculation.recompute()
         assert maxima(orgs) == [4] * 6
         assert Organisation.get_by_id(orgs[0].id).max_explanation.endswith(
             "75e percentiel 10 → maximum 4 (niet hoger dan 2 × de basis: 4)."
@@ -54,7 +55,7 @@ class TestCraftedGroups:
         other_band = build.organisation(600, "Retail", 50)  # 251–1000: not comparable
         other_segment = build.organisation(180, "Horeca", 50)
         industry = group(build, 600, "Industrie", [1, 2, 3, 4, 5, 6, 7])  # base 5
-        quota.recompute()
+        recalculation.recompute()
         # Without itself: [2..6] -> 5, [1,3,4,5,6] -> 5, ..., [1,2,3,4,6] -> 4, [1..5] -> 4.
         assert maxima(retail) == [5, 5, 5, 5, 4, 4]
         assert maxima([other_band, other_segment]) == [5, 3]
@@ -73,7 +74,7 @@ class TestCraftedGroups:
             build.expired_expert(org)  # in use 2 each
         group(build, 5, "Geldig", [1] * 5)  # experts through today: in use 1 each
         targets = [build.organisation(5, "Verlopen"), build.organisation(5, "Geldig")]
-        quota.recompute()
+        recalculation.recompute()
         assert maxima(targets) == [2, 1]
 
     def test_band_table_is_configuration(self, make_app):
@@ -81,14 +82,14 @@ class TestCraftedGroups:
         with app.app_context():
             small = Organisation.create(customer_number=1, name="a", employee_count=80, segment="x")
             large = Organisation.create(customer_number=2, name="b", employee_count=5000, segment="x")
-            quota.recompute()
+            recalculation.recompute()
             assert maxima([small, large]) == [2, 4]
             assert Organisation.get_by_id(large.id).max_band == "101 of meer medewerkers"
 
     def test_overlapping_bands_are_refused(self, make_app):
         app = make_app(QUOTA_BANDS=[[1, 100, 2], [50, None, 4]])
         with app.app_context(), pytest.raises(ValueError, match="overlap"):
-            quota.recompute()
+            recalculation.recompute()
 
 
 EMPLOYEES = [0, 5, 10, 11, 180, 600, 2000, 6000]
@@ -117,17 +118,17 @@ def test_sql_equals_policy_quota(app, data):
                         for i in range(in_use)
                     ]
                 ).execute()
-        quota.recompute()
-        bands = quota.bands()
+        recalculation.recompute()
+        bands = recalculation.bands()
         orgs = list(Organisation.select().order_by(Organisation.customer_number))
         for org, (employees, segment, _) in zip(orgs, data, strict=True):
-            band = policy.band_for(employees, bands)
+            band = rules.band_for(employees, bands)
             peers = [
                 n
                 for other, (e, s, n) in enumerate(data)
-                if other != org.customer_number and s == segment and policy.band_for(e, bands) == band
+                if other != org.customer_number and s == segment and rules.band_for(e, bands) == band
             ]
-            expected = policy.quota(employees, peers, bands)
+            expected = rules.quota(employees, peers, bands)
             assert org.max_submitters == expected.max_submitters
             assert org.max_explanation == expected.explanation
             assert (org.max_band, org.max_base, org.max_peer_count) == (band.label, band.base, len(peers))
@@ -137,14 +138,14 @@ def test_sql_equals_policy_quota(app, data):
 class TestRun:
     def test_idempotent_and_recorded(self, build):
         orgs = group(build, 180, "Retail", [1, 2, 3, 4, 5, 6])
-        first = quota.recompute()
+        first = recalculation.recompute()
 
         def state():
             rows = Organisation.select().order_by(Organisation.id)
             return [(o.max_submitters, o.max_explanation) for o in rows]
 
         before = state()
-        second = quota.recompute()
+        second = recalculation.recompute()
         assert len(first.changes) == 6 and second.changes == []
         assert state() == before
         runs = list(QuotaRun.select().order_by(QuotaRun.id))
@@ -155,28 +156,28 @@ class TestRun:
     def test_writes_only_organisations_whose_figures_changed(self, build, monkeypatch):
         retail = group(build, 180, "Retail", [1, 2, 3, 4, 5, 6])
         industry = group(build, 600, "Industrie", [1, 2, 3, 4, 5, 6, 7])
-        monkeypatch.setattr(quota.clock, "now", lambda: datetime(2026, 11, 1, 1, 0))
-        quota.recompute()
+        monkeypatch.setattr(recalculation.clock, "now", lambda: datetime(2026, 11, 1, 1, 0))
+        recalculation.recompute()
 
         def stamps(orgs):
             return [Organisation.get_by_id(o.id).max_computed_at for o in orgs]
 
-        monkeypatch.setattr(quota.clock, "now", lambda: datetime(2026, 11, 2, 1, 0))
-        assert quota.recompute().changes == []
+        monkeypatch.setattr(recalculation.clock, "now", lambda: datetime(2026, 11, 2, 1, 0))
+        assert recalculation.recompute().changes == []
         assert set(stamps(retail + industry)) == {datetime(2026, 11, 1, 1, 0)}  # nothing rewritten
 
         # A seventh Retail customer: every Retail member gains a peer, so every Retail row
         # is rewritten, also where the maximum stays; Industrie is untouched.
         retail.append(build.organisation(180, "Retail", 3))
-        monkeypatch.setattr(quota.clock, "now", lambda: datetime(2026, 11, 3, 1, 0))
-        quota.recompute()
+        monkeypatch.setattr(recalculation.clock, "now", lambda: datetime(2026, 11, 3, 1, 0))
+        recalculation.recompute()
         assert set(stamps(retail)) == {datetime(2026, 11, 3, 1, 0)}
         assert {Organisation.get_by_id(o.id).max_peer_count for o in retail} == {6}
         assert set(stamps(industry)) == {datetime(2026, 11, 1, 1, 0)}
 
     def test_dry_run_changes_nothing(self, build):
         orgs = group(build, 180, "Retail", [1, 2, 3, 4, 5, 6])
-        outcome = quota.recompute(dry_run=True)
+        outcome = recalculation.recompute(dry_run=True)
         assert sorted(c.after for c in outcome.changes) == [4, 4, 5, 5, 5, 5]
         assert maxima(orgs) == [0] * 6
         assert QuotaRun.select().count() == 0
@@ -184,7 +185,7 @@ class TestRun:
 
     def test_failure_midway_changes_nothing(self, build, monkeypatch):
         group(build, 180, "Retail", [1, 2, 3, 4, 5, 6])
-        quota.recompute()
+        recalculation.recompute()
         build.contacts(Organisation.select().first(), [dict(submitter=True)] * 10)  # would change maxima
 
         def state():
@@ -198,20 +199,20 @@ class TestRun:
         def fail(run, outcome):
             raise RuntimeError("injected after the update")
 
-        monkeypatch.setattr(quota, "_finish", fail)
+        monkeypatch.setattr(recalculation, "_finish", fail)
         with pytest.raises(RuntimeError, match="injected"):
-            quota.recompute()
+            recalculation.recompute()
         assert state() == before
         last = QuotaRun.select().order_by(QuotaRun.id.desc()).first()
         assert last.outcome == "failed" and "injected" in last.message and last.finished_at
 
     def test_lists_maxima_below_in_use(self, build):
         orgs = group(build, 180, "Retail", [6, 6, 6, 6, 6, 6])
-        quota.recompute()
+        recalculation.recompute()
         assert maxima(orgs) == [6] * 6
         # Everyone else revokes: the first keeps 6 in use while its peers drop to 0.
         Contact.update(submitter=False).where(Contact.organisation.in_([o.id for o in orgs[1:]])).execute()
-        outcome = quota.recompute()
+        outcome = recalculation.recompute()
         below = outcome.below_in_use
         assert [(c.customer_number, c.before, c.after, c.in_use) for c in below] == [
             (orgs[0].customer_number, 6, 3, 6)

@@ -8,8 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from webapp import clock, quota, scheduler
+from webapp import clock
 from webapp.models import JobLock, Organisation, QuotaRun, WebSession
+from webapp.quota import recalculation, scheduler
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -72,7 +73,7 @@ def test_survives_a_failed_run(app, build, monkeypatch):
     def broken(run, outcome):
         raise RuntimeError("database went away")
 
-    monkeypatch.setattr(quota, "_finish", broken)
+    monkeypatch.setattr(recalculation, "_finish", broken)
     assert scheduler.run_nightly(app, "2026-03-01") is True  # logged, not raised
     with app.app_context():
         assert QuotaRun.get().outcome == "failed"

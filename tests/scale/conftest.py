@@ -15,9 +15,9 @@ import pytest
 import requests
 
 from tests.conftest import _postgres, unavailable
-from tests.support.devidp import DEFAULT_CLIENT_SECRET, DevIdp, DevIdpError, free_port
-from tests.support.redis import RedisServer, RedisUnavailable
-from tests.support.signin import log_in_at_provider
+from tests.harness.devidp import DEFAULT_CLIENT_SECRET, DevIdp, DevIdpError, free_port
+from tests.harness.redis import RedisServer, RedisUnavailable
+from tests.harness.signin import log_in_at_provider
 from webapp.config import ROOT
 
 SECRET_KEY = "scale-test-secret-key-0123456789abcdef"

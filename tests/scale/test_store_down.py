@@ -6,9 +6,9 @@ import time
 import pytest
 import requests
 
+from tests.harness.devidp import free_port
+from tests.harness.redis import RedisServer
 from tests.scale.conftest import Portal, portal_environment, running
-from tests.support.devidp import free_port
-from tests.support.redis import RedisServer
 
 FALLBACK_WARNING = "Rate limit storage unreachable - falling back to in-memory storage"
 

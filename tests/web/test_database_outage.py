@@ -7,7 +7,7 @@ import os
 import pytest
 
 from tests.conftest import TEST_CONFIG, TEST_DB, _postgres
-from tests.support.devidp import free_port
+from tests.harness.devidp import free_port
 from webapp import create_app
 from webapp.models import WebSession
 

@@ -7,7 +7,7 @@ import pytest
 
 from tests.conftest import contact_named, sign_in
 from tests.web.test_languages import ENGLISH, visible_text
-from webapp import audit
+from webapp.contacts import audit
 from webapp.models import AccessRequest, AuditEntry, Contact, Organisation
 
 HTMX = {"HX-Request": "true"}

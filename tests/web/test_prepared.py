@@ -5,7 +5,8 @@ from datetime import timedelta
 import pytest
 
 from tests.conftest import TEST_DB, contact_named
-from webapp import audit, clock
+from webapp import clock
+from webapp.contacts import audit
 from webapp.db import Prepared, db, slot
 from webapp.models import AuditEntry, Contact, Organisation, WebSession
 

@@ -3,7 +3,7 @@
 import base64
 import hashlib
 
-from webapp import config, views_support
+from webapp import config, templating
 
 
 def test_every_page_carries_the_security_headers(client):
@@ -11,23 +11,23 @@ def test_every_page_carries_the_security_headers(client):
         headers = client.get(path).headers
         csp = headers["Content-Security-Policy"]
         assert "frame-ancestors 'none'" in csp
-        assert f"script-src 'self' {views_support.HTMX_CDN}" in csp
+        assert f"script-src 'self' {templating.HTMX_CDN}" in csp
         assert "'unsafe-inline'" not in csp
         assert headers["X-Content-Type-Options"] == "nosniff"
         assert headers["Referrer-Policy"] == "same-origin"
 
 
 def test_vendored_htmx_has_the_sri_hash_the_page_declares():
-    vendored = config.ROOT / "static" / "vendor" / f"htmx-{views_support.HTMX_VERSION}.min.js"
+    vendored = config.ROOT / "static" / "vendor" / f"htmx-{templating.HTMX_VERSION}.min.js"
     digest = base64.b64encode(hashlib.sha384(vendored.read_bytes()).digest()).decode()
-    assert f"sha384-{digest}" == views_support.HTMX_SRI
+    assert f"sha384-{digest}" == templating.HTMX_SRI
 
 
 def test_page_loads_htmx_from_the_pinned_cdn_with_integrity(make_app):
     page = make_app(HTMX_SOURCE="cdn").test_client().get("/").get_data(as_text=True)
-    assert f'src="{views_support.HTMX_CDN}"' in page
-    assert f'integrity="{views_support.HTMX_SRI}"' in page
-    assert "htmx.org@2.0.4" in views_support.HTMX_CDN
+    assert f'src="{templating.HTMX_CDN}"' in page
+    assert f'integrity="{templating.HTMX_SRI}"' in page
+    assert "htmx.org@2.0.4" in templating.HTMX_CDN
 
 
 def test_production_answers_with_hsts(make_app):

@@ -3,7 +3,7 @@
 import pytest
 
 from tests.conftest import contact_named
-from webapp import access, clock, policy
+from webapp import access, clock, rules
 from webapp.models import TABLES, Organisation, QuotaRun, WebSession
 from webapp.seed import seed_demo
 
@@ -43,10 +43,10 @@ def test_seeded_people_match_the_design_table(seeded, username):
         facts = contact_named(username).facts()
         today = clock.today()
         observed = (
-            bool(policy.may_submit(facts, today, access.settings())),
-            policy.may_view_all_incidents(facts),
-            bool(policy.may_manage_contacts(facts)),
-            policy.counts_towards_maximum(facts, today),
+            bool(rules.may_submit(facts, today, access.settings())),
+            rules.may_view_all_incidents(facts),
+            bool(rules.may_manage_contacts(facts)),
+            rules.counts_towards_maximum(facts, today),
         )
     assert observed == EXPECTED[username]
 
@@ -59,7 +59,7 @@ def test_korenschoof_is_at_its_maximum_of_three(seeded):
 
 def test_daan_is_refused_for_his_course_score(seeded):
     with seeded.test_request_context():
-        decision = policy.may_submit(contact_named("daan.onvoldoende").facts(), clock.today(),
+        decision = rules.may_submit(contact_named("daan.onvoldoende").facts(), clock.today(),
                                      access.settings())
     assert decision.codes == ("course_not_passed",)
     assert "6,5" in decision.reasons[0].text

@@ -15,10 +15,11 @@ from flask import current_app, g
 from flask_babel import force_locale
 from jinja2_fragments import render_block
 
-from webapp import policy, support
+from webapp import rules
 from webapp.i18n import gettext
 from webapp.mail import outbox
 from webapp.models import AccessRequest, Contact, Organisation, OutboxMail
+from webapp.support import views as support
 
 
 def link(endpoint: str, anchor: str = "", **values) -> str:
@@ -47,7 +48,7 @@ def _access_requested(payload: dict) -> dict:
     item = AccessRequest.get_by_id(payload["request"])
     return {
         "item": item,
-        "role_label": gettext(policy.ROLE_LABELS[item.role]),
+        "role_label": gettext(rules.ROLE_LABELS[item.role]),
         "requester": Contact.get_by_id(item.contact_id),
         "url": link("contacts.index", anchor=f"request-{item.id}"),
     }
@@ -58,7 +59,7 @@ def _access_decided(payload: dict) -> dict:
     maximum_reached = item.role == "submitter" and payload["in_use"] >= payload["max"]
     return {
         "item": item,
-        "role_label": gettext(policy.ROLE_LABELS[item.role]),
+        "role_label": gettext(rules.ROLE_LABELS[item.role]),
         "admin_name": Contact.get_by_id(item.decided_by_id).name,
         "maximum_reached": item.status == "denied" and maximum_reached,
         "in_use": payload["in_use"],
@@ -70,7 +71,7 @@ def _access_decided(payload: dict) -> dict:
 def _role_changed(payload: dict) -> dict:
     return {
         "actor": Contact.get_by_id(payload["actor"]),
-        "role_label": gettext(policy.ROLE_LABELS[payload["role"]]),
+        "role_label": gettext(rules.ROLE_LABELS[payload["role"]]),
         "granted": payload["granted"],
         "url": link("home.index"),
     }

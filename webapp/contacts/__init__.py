@@ -1,0 +1,1 @@
+"""Mijn contactpersonen: the directory, role changes, access requests, the audit log."""

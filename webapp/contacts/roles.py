@@ -1,0 +1,105 @@
+"""Granting and revoking roles, and (de)activating contacts: rules 1 and 2 applied to the database.
+
+Every change is decided by ``rules.may_change_role`` on counts read inside the write
+transaction that applies it, with the organisation locked, so concurrent grants are
+serialised and can never exceed the maximum. The inline toggles, the edit form and the
+approval of access requests all come through here.
+"""
+
+from dataclasses import replace
+
+from webapp import clock, rules
+from webapp.contacts import audit
+from webapp.db import Prepared, lock_organisation, slot, write_transaction
+from webapp.identity.sessions import end_sessions
+from webapp.mail import outbox
+from webapp.models import Contact, Organisation, admin_names
+
+# refuse() answers a not_found decision with a bare 404, so it needs no text.
+NOT_FOUND = rules.Decision.deny(rules.Reason("not_found", ""))
+
+
+def change_role(actor: Contact, target_id: int, role: str, grant: bool):
+    """Grant or revoke ``role``; return ``(decision, target)`` with ``target`` as it is now."""
+    with write_transaction():
+        lock_organisation(actor.organisation_id)
+        target = Contact.by_id(target_id)
+        if target is None:
+            return NOT_FOUND, None
+        return apply_role(actor, target, role, grant), target
+
+
+def apply_role(
+    actor: Contact, target: Contact, role: str, grant: bool, notify: bool = True
+) -> rules.Decision:
+    """Apply one role change to ``target`` (updated in place), audit it and, with ``notify``,
+    mail the contact about it.
+
+    Call inside ``write_transaction()`` after ``lock_organisation``.
+    """
+    actor = Contact.by_id(actor.id)  # the actor's own roles may have changed meanwhile
+    decision = _decide(actor, target.facts(), role, grant)
+    if not decision:
+        return decision
+    before = getattr(target, role)
+    if before != grant:
+        _SET_ROLE[role].run(grant=grant, id=target.id)
+        setattr(target, role, grant)
+        audit.record(target, "role", before, grant, actor=actor, field=role)
+        if notify:
+            outbox.role_changed(actor, target, role, grant)
+    return decision
+
+
+def _set(field):
+    return Prepared(
+        lambda: Contact.update({field: slot("grant", field)}).where(Contact.id == slot("id", Contact.id))
+    )
+
+
+# One UPDATE per role, built once: every click of an inline toggle runs one.
+_SET_ROLE = {role: _set(getattr(Contact, role)) for role in rules.ROLES}
+
+
+def apply_active(actor: Contact, target: Contact, active: bool) -> rules.Decision:
+    """Deactivate (never delete) or reactivate ``target``; same transaction rules as roles.
+
+    Deactivating an admin is revoking the admin role (the last admin stays); reactivating a
+    submitter is granting the submitter role (the maximum applies). A deactivated contact's
+    sessions end at once, and their slot is free because only active contacts count.
+    """
+    if target.active == active:
+        return rules.Decision.allow()
+    actor = Contact.by_id(actor.id)
+    facts = target.facts()
+    if not active and target.admin:
+        decision = _decide(actor, facts, "admin", False)
+    elif active and target.submitter:
+        decision = _decide(actor, replace(facts, active=True, submitter=False), "submitter", True)
+    elif target.organisation_id != actor.organisation_id:
+        decision = NOT_FOUND
+    else:
+        decision = rules.may_manage_contacts(actor.facts(), admin_names(actor.organisation_id))
+    if not decision:
+        return decision
+    Contact.update(active=active).where(Contact.id == target.id).execute()
+    target.active = active
+    audit.record(target, "active", not active, active, actor=actor)
+    if not active:
+        end_sessions(contact_id=target.id)
+        if target.admin:
+            outbox.last_admin_gone(target)
+    return decision
+
+
+def _decide(actor: Contact, target: rules.Contact, role: str, grant: bool) -> rules.Decision:
+    today = clock.today()
+    return rules.may_change_role(
+        actor.facts(),
+        target,
+        role,
+        grant,
+        Organisation.counts_for(actor.organisation_id, today),
+        today,
+        admin_names=admin_names(actor.organisation_id),
+    )

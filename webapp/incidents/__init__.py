@@ -1,0 +1,1 @@
+"""Incidents: the list, the form, the detail page with reactions."""

@@ -1,0 +1,1 @@
+"""The maximum of submitters: the nightly recalculation, its scheduler, the CSV imports."""

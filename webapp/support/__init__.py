@@ -1,0 +1,1 @@
+"""The support page and callback requests."""
