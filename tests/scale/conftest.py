@@ -116,10 +116,12 @@ def scale_database(postgres_url):
     _postgres(f"{server}/postgres", f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
 
 
-def klantportal(database_url: str, *arguments: str) -> subprocess.Popen:
-    """``klantportal <arguments>`` started in the background; its output (both streams) on ``stdout``."""
+def klantportal(database_url: str, *arguments: str, **settings: str) -> subprocess.Popen:
+    """``klantportal <arguments>`` started in the background with these settings; its output
+    (both streams) on ``stdout``."""
     command = [os.path.join(os.path.dirname(sys.executable), "klantportal"), *arguments]
-    return subprocess.Popen(command, cwd=ROOT, env=portal_environment(DATABASE_URL=database_url),
+    environment = portal_environment(DATABASE_URL=database_url, **settings)
+    return subprocess.Popen(command, cwd=ROOT, env=environment,
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
 
 
