@@ -19,7 +19,7 @@ from peewee import (
 )
 
 from webapp import clock, rules
-from webapp.db import Prepared, PreparedSQL, db, is_sqlite, slot
+from webapp.db import db, execute_named, is_sqlite
 
 INCIDENT_STATUSES = ("nieuw", "in_behandeling", "wacht_op_klant", "opgelost", "gesloten")
 PRIORITIES = ("laag", "normaal", "hoog", "kritiek")
@@ -67,13 +67,10 @@ class Organisation(BaseModel):
     def counts_for(organisation_id: int, today=None) -> rules.OrgCounts:
         """The numbers rule 2 needs, with the maximum, in one query. Each count reads a small
         partial index (submitters, admins) instead of every contact of the organisation.
-
-        Plain SQL: it runs on nearly every page, and peewee took a millisecond to build it,
-        seventy times what SQLite takes to answer it.
         """
         today = today or clock.today()
         params = {"organisation": organisation_id, "today": today.isoformat() if is_sqlite() else today}
-        max_submitters, in_use, submitters, admins = _COUNTS.run(**params).fetchone()
+        max_submitters, in_use, submitters, admins = execute_named(COUNTS, params).fetchone()
         return rules.OrgCounts(max_submitters, in_use, submitters - in_use, admins)
 
     def counts(self, today=None) -> rules.OrgCounts:
@@ -81,19 +78,19 @@ class Organisation(BaseModel):
 
 
 class Deferred(Sequence):
-    """A tuple read from the database on first use: ``query`` (a ``Prepared``) run with
-    ``values``, each row passed through ``convert``.
+    """A tuple read from the database on first use: the rows of ``query``, each passed
+    through ``convert``.
 
     The rules look at a contact's profiles and course results, and name the admins, only
     on some paths (a submitter's check, a refusal); most requests never read them.
     """
 
-    def __init__(self, query: Prepared, convert, **values):
-        self._query, self._convert, self._values = query, convert, values
+    def __init__(self, query, convert):
+        self._query, self._convert = query, convert
 
     @cached_property
     def _items(self) -> tuple:
-        return tuple(self._convert(row) for row in self._query.rows(**self._values))
+        return tuple(self._convert(row) for row in self._query)
 
     def __getitem__(self, index):
         return self._items[index]
@@ -107,7 +104,12 @@ class Deferred(Sequence):
 
 def admin_names(organisation_id: int) -> Deferred:
     """The organisation's active administrators by name, for the refusals that name them."""
-    return Deferred(_ADMIN_NAMES, lambda contact: contact.name, organisation=organisation_id)
+    query = (
+        Contact.select(Contact.name)
+        .where((Contact.organisation == organisation_id) & Contact.active & Contact.admin)
+        .order_by(Contact.name)
+    )
+    return Deferred(query, lambda contact: contact.name)
 
 
 class Course(BaseModel):
@@ -154,19 +156,26 @@ class Contact(UserMixin, BaseModel):
         contacts reads them in bulk (``directory.rows_for``)."""
         return contact_facts(
             self,
-            tuple(profiles) if profiles is not None else Deferred(_PROFILES, profile_facts, contact=self.id),
-            tuple(attempts) if attempts is not None else Deferred(_ATTEMPTS, attempt_facts, contact=self.id),
+            tuple(profiles) if profiles is not None
+            else Deferred(profile_links(ContactProfile.contact == self.id), profile_facts),
+            tuple(attempts) if attempts is not None
+            else Deferred(course_results(CourseResult.contact == self.id), attempt_facts),
         )
 
     @staticmethod
     def by_id(contact_id: int) -> "Contact | None":
-        return _BY_ID.first(id=contact_id)
+        return Contact.get_or_none(Contact.id == contact_id)
 
     @staticmethod
     def signed_in(contact_id: int) -> "Contact | None":
         """The active contact with this id, with its organisation: most pages name it or
         read its maximum."""
-        return _SIGNED_IN.first(id=contact_id)
+        return (
+            Contact.select(Contact, Organisation)
+            .join(Organisation)
+            .where((Contact.id == contact_id) & Contact.active)
+            .get_or_none()
+        )
 
     @property
     def roles(self) -> tuple[str, ...]:
@@ -434,22 +443,3 @@ def attempt_facts(result) -> rules.Attempt:
         course_code=course_code, score=score, completed_at=clock.aware(completed_at) if completed_at else None
     )
 
-
-# Queries most requests run, built once (see db.Prepared).
-_ADMIN_NAMES = Prepared(
-    lambda: Contact.select(Contact.name)
-    .where((Contact.organisation == slot("organisation", Contact.organisation)) & Contact.active)
-    .where(Contact.admin)
-    .order_by(Contact.name)
-)
-_COUNTS = PreparedSQL(COUNTS)
-_PROFILES = Prepared(
-    lambda: profile_links(ContactProfile.contact == slot("contact", ContactProfile.contact))
-)
-_ATTEMPTS = Prepared(lambda: course_results(CourseResult.contact == slot("contact", CourseResult.contact)))
-_BY_ID = Prepared(lambda: Contact.select().where(Contact.id == slot("id", Contact.id)))
-_SIGNED_IN = Prepared(
-    lambda: Contact.select(Contact, Organisation)
-    .join(Organisation)
-    .where((Contact.id == slot("id", Contact.id)) & Contact.active)
-)
