@@ -14,20 +14,16 @@ from peewee import IntegrityError
 from webapp import clock, rules
 from webapp.contacts import audit, roles
 from webapp.db import count, lock_organisation, write_transaction
-from webapp.i18n import explain, gettext
-from webapp.models import (
+from webapp.facts import (
     FACT_COLUMNS,
-    Contact,
-    ContactProfile,
-    CourseResult,
-    Organisation,
-    SubmissionProfile,
     attempt_facts,
     contact_facts,
     course_results,
     profile_facts,
     profile_links,
 )
+from webapp.i18n import explain, gettext
+from webapp.models import Contact, ContactProfile, CourseResult, Organisation, SubmissionProfile
 from webapp.pagination import Page, paginate
 
 PAGE_SIZE = 25

@@ -11,9 +11,10 @@ from dataclasses import replace
 from webapp import clock, rules
 from webapp.contacts import audit
 from webapp.db import lock_organisation, write_transaction
+from webapp.facts import admin_names
 from webapp.identity.sessions import end_sessions
 from webapp.mail import outbox
-from webapp.models import Contact, Organisation, admin_names
+from webapp.models import Contact, Organisation
 
 # refuse() answers a not_found decision with a bare 404, so it needs no text.
 NOT_FOUND = rules.Decision.deny(rules.Reason("not_found", ""))
