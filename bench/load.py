@@ -24,7 +24,6 @@ same person's session cookie.
 import argparse
 import http.client
 import itertools
-import json
 import os
 import re
 import secrets
@@ -35,17 +34,16 @@ import sys
 import tempfile
 import threading
 import time
-from datetime import timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from tests.harness.devidp import free_port  # noqa: E402
-from webapp import clock, create_app, schema  # noqa: E402
+from tests.harness.sessions import open_session  # noqa: E402
+from webapp import create_app, schema  # noqa: E402
 from webapp.db import close_database  # noqa: E402
-from webapp.identity.sessions import key_hash  # noqa: E402
-from webapp.models import Contact, WebSession  # noqa: E402
+from webapp.models import Contact  # noqa: E402
 from webapp.seed import seed_demo  # noqa: E402
 
 SECRET = "bench-" + secrets.token_hex(16)
@@ -63,17 +61,7 @@ def prepare(url: str, users: int) -> tuple[dict[str, list[str]], list[int]]:
         schema.migrate()
         seed_demo()
         for person in ("anna.admin", "carla.cursus"):
-            contact = Contact.get(Contact.email.startswith(person + "@"))
-            keys[person] = []
-            for _ in range(users):
-                key = secrets.token_urlsafe(32)
-                WebSession.create(
-                    key_hash=key_hash(key), data=json.dumps({"_user_id": str(contact.id), "_fresh": True}),
-                    contact=contact, subject=f"bench-{person}", sid=secrets.token_hex(8),
-                    refresh_token="bench", access_expires_at=clock.now() + timedelta(hours=2),
-                    expires_at=clock.now() + timedelta(hours=2),
-                )
-                keys[person].append(key)
+            keys[person] = [open_session(person, expires_in=7200)[1] for _ in range(users)]
         anna = Contact.get(Contact.email.startswith("anna.admin@"))
         targets = [c.id for c in Contact.select().where(
             (Contact.organisation == anna.organisation_id) & (Contact.id != anna.id) & ~Contact.viewer)]

@@ -1,12 +1,9 @@
 """Fixtures: the app over a throw-away database (SQLite, or PostgreSQL with
 ``KLANTPORTAL_TEST_DB=postgres``), a client, the demo data and signing in as a demo person."""
 
-import json
 import os
-import secrets
 import shutil
 import tempfile
-from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -14,10 +11,11 @@ from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 
 from tests.harness.postgres import PostgresServer, PostgresUnavailable
-from webapp import clock, create_app, schema
+from tests.harness.sessions import COOKIE, open_session
+from tests.harness.sessions import contact_named as contact_named  # tests import it from here
+from webapp import create_app, schema
 from webapp.db import close_database, db
-from webapp.identity.sessions import key_hash
-from webapp.models import Contact, WebSession
+from webapp.models import Contact
 from webapp.seed import seed_demo
 
 IN_CI = os.environ.get("CI") == "true"
@@ -231,29 +229,10 @@ def seeded(app):
     return app
 
 
-def contact_named(username: str) -> Contact:
-    """A demo contact by username (the part of the e-mail before @)."""
-    return Contact.get(Contact.email.startswith(username + "@"))
-
-
 def sign_in(client, username: str, *, expires_in: int = 3600) -> Contact:
     """Give ``client`` a session as the demo person, as the OIDC callback would."""
-    contact = contact_named(username)
-    key = secrets.token_urlsafe(32)
-    now = clock.now()
-    WebSession.create(
-        key_hash=key_hash(key),
-        data=json.dumps({"_user_id": str(contact.id), "_fresh": True}),
-        contact=contact,
-        subject=f"subject-{username}",
-        sid=f"sid-{username}",
-        id_token="id-token",
-        access_token="access-token",
-        refresh_token="refresh-token",
-        access_expires_at=now + timedelta(seconds=expires_in),
-        expires_at=now + timedelta(hours=1),
-    )
-    client.set_cookie("klantportal_session", key)
+    contact, key = open_session(username, expires_in=expires_in)
+    client.set_cookie(COOKIE, key)
     return contact
 
 

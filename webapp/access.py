@@ -14,9 +14,10 @@ from flask_login import current_user
 from jinja2_fragments.flask import render_block
 
 from webapp import clock, rules
+from webapp.facts import Deferred, admin_names
 from webapp.htmx import is_htmx
 from webapp.identity import drafts, tokens
-from webapp.models import Contact, Deferred, Organisation, admin_names
+from webapp.models import Contact, Organisation
 
 
 def settings() -> rules.Settings:

@@ -1,8 +1,5 @@
 """The portal's tables. Rules live in ``policy``; these models only store and fetch."""
 
-from collections.abc import Sequence
-from functools import cached_property
-
 from flask_login import UserMixin
 from peewee import (
     SQL,
@@ -19,7 +16,7 @@ from peewee import (
 )
 
 from webapp import clock, rules
-from webapp.db import Prepared, PreparedSQL, db, is_sqlite, slot
+from webapp.db import db, execute_named, is_sqlite
 
 INCIDENT_STATUSES = ("nieuw", "in_behandeling", "wacht_op_klant", "opgelost", "gesloten")
 PRIORITIES = ("laag", "normaal", "hoog", "kritiek")
@@ -67,47 +64,14 @@ class Organisation(BaseModel):
     def counts_for(organisation_id: int, today=None) -> rules.OrgCounts:
         """The numbers rule 2 needs, with the maximum, in one query. Each count reads a small
         partial index (submitters, admins) instead of every contact of the organisation.
-
-        Plain SQL: it runs on nearly every page, and peewee took a millisecond to build it,
-        seventy times what SQLite takes to answer it.
         """
         today = today or clock.today()
         params = {"organisation": organisation_id, "today": today.isoformat() if is_sqlite() else today}
-        max_submitters, in_use, submitters, admins = _COUNTS.run(**params).fetchone()
+        max_submitters, in_use, submitters, admins = execute_named(COUNTS, params).fetchone()
         return rules.OrgCounts(max_submitters, in_use, submitters - in_use, admins)
 
     def counts(self, today=None) -> rules.OrgCounts:
         return Organisation.counts_for(self.id, today)
-
-
-class Deferred(Sequence):
-    """A tuple read from the database on first use: ``query`` (a ``Prepared``) run with
-    ``values``, each row passed through ``convert``.
-
-    The rules look at a contact's profiles and course results, and name the admins, only
-    on some paths (a submitter's check, a refusal); most requests never read them.
-    """
-
-    def __init__(self, query: Prepared, convert, **values):
-        self._query, self._convert, self._values = query, convert, values
-
-    @cached_property
-    def _items(self) -> tuple:
-        return tuple(self._convert(row) for row in self._query.rows(**self._values))
-
-    def __getitem__(self, index):
-        return self._items[index]
-
-    def __len__(self) -> int:
-        return len(self._items)
-
-    def __eq__(self, other) -> bool:
-        return isinstance(other, Sequence) and tuple(self) == tuple(other)
-
-
-def admin_names(organisation_id: int) -> Deferred:
-    """The organisation's active administrators by name, for the refusals that name them."""
-    return Deferred(_ADMIN_NAMES, lambda contact: contact.name, organisation=organisation_id)
 
 
 class Course(BaseModel):
@@ -149,24 +113,25 @@ class Contact(UserMixin, BaseModel):
         indexes = ((("organisation", "email"), True), (("organisation", "name"), False))
 
     def facts(self, profiles=None, attempts=None) -> rules.Contact:
-        """This contact as the rules module sees it. Its profiles and course results are
-        read (one query each) when a rule first asks for them, unless given: a list of
-        contacts reads them in bulk (``directory.rows_for``)."""
-        return contact_facts(
-            self,
-            tuple(profiles) if profiles is not None else Deferred(_PROFILES, profile_facts, contact=self.id),
-            tuple(attempts) if attempts is not None else Deferred(_ATTEMPTS, attempt_facts, contact=self.id),
-        )
+        """This contact as the rules module sees it (``webapp.facts.of_contact``)."""
+        from webapp import facts  # it reads these models
+
+        return facts.of_contact(self, profiles, attempts)
 
     @staticmethod
     def by_id(contact_id: int) -> "Contact | None":
-        return _BY_ID.first(id=contact_id)
+        return Contact.get_or_none(Contact.id == contact_id)
 
     @staticmethod
     def signed_in(contact_id: int) -> "Contact | None":
         """The active contact with this id, with its organisation: most pages name it or
         read its maximum."""
-        return _SIGNED_IN.first(id=contact_id)
+        return (
+            Contact.select(Contact, Organisation)
+            .join(Organisation)
+            .where((Contact.id == contact_id) & Contact.active)
+            .get_or_none()
+        )
 
     @property
     def roles(self) -> tuple[str, ...]:
@@ -355,101 +320,3 @@ TABLES = [
     WebSession,
     OutboxMail,
 ]
-
-
-def contact_facts(contact, profiles, attempts) -> rules.Contact:
-    """A contact as the rules see it: a model, or a row of ``FACT_COLUMNS``."""
-    return rules.Contact(
-        id=contact.id,
-        organisation_id=contact.organisation_id,
-        name=contact.name,
-        created_at=clock.aware(contact.created_at),
-        active=contact.active,
-        submitter=contact.submitter,
-        viewer=contact.viewer,
-        admin=contact.admin,
-        expert_until=contact.expert_until,
-        profiles=profiles,
-        attempts=attempts,
-    )
-
-
-def _as_stored(*columns):
-    # Ids and texts come from the driver as Python has them: peewee's conversion would be a
-    # function call per value that changes nothing (a list reads hundreds of values).
-    return tuple(column.coerce(False) for column in columns)
-
-
-# What contact_facts reads, and the e-mail: a list of contacts (directory) reads these.
-FACT_COLUMNS = (
-    *_as_stored(Contact.id, Contact.organisation.alias("organisation_id"), Contact.name, Contact.email),
-    Contact.created_at,
-    Contact.active,
-    Contact.submitter,
-    Contact.viewer,
-    Contact.admin,
-    Contact.expert_until,
-)
-
-
-# A contact's profiles and course results, for one contact (Contact.facts) or a page of
-# them (directory.rows_for), as tuples that start with the contact's id: see
-# profile_facts and attempt_facts.
-def profile_links(contacts):
-    """The profiles of ``contacts`` (a condition), each with its course."""
-    return (
-        ContactProfile.select(
-            *_as_stored(
-                ContactProfile.contact, SubmissionProfile.id, SubmissionProfile.name, Course.code, Course.name
-            )
-        )
-        .join(SubmissionProfile)
-        .join(Course)
-        .where(contacts)
-        .order_by(SubmissionProfile.name)
-        .tuples()
-    )
-
-
-def profile_facts(link) -> rules.Profile:
-    _, profile_id, name, course_code, course_name = link
-    return rules.Profile(id=profile_id, name=name, course_code=course_code, course_name=course_name)
-
-
-def course_results(contacts):
-    """The course results of ``contacts`` (a condition)."""
-    return (
-        CourseResult.select(
-            *_as_stored(CourseResult.contact, Course.code), CourseResult.score, CourseResult.completed_at
-        )
-        .join(Course)
-        .where(contacts)
-        .tuples()
-    )
-
-
-def attempt_facts(result) -> rules.Attempt:
-    _, course_code, score, completed_at = result
-    return rules.Attempt(
-        course_code=course_code, score=score, completed_at=clock.aware(completed_at) if completed_at else None
-    )
-
-
-# Queries most requests run, built once (see db.Prepared).
-_ADMIN_NAMES = Prepared(
-    lambda: Contact.select(Contact.name)
-    .where((Contact.organisation == slot("organisation", Contact.organisation)) & Contact.active)
-    .where(Contact.admin)
-    .order_by(Contact.name)
-)
-_COUNTS = PreparedSQL(COUNTS)
-_PROFILES = Prepared(
-    lambda: profile_links(ContactProfile.contact == slot("contact", ContactProfile.contact))
-)
-_ATTEMPTS = Prepared(lambda: course_results(CourseResult.contact == slot("contact", CourseResult.contact)))
-_BY_ID = Prepared(lambda: Contact.select().where(Contact.id == slot("id", Contact.id)))
-_SIGNED_IN = Prepared(
-    lambda: Contact.select(Contact, Organisation)
-    .join(Organisation)
-    .where((Contact.id == slot("id", Contact.id)) & Contact.active)
-)

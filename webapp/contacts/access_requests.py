@@ -6,7 +6,7 @@ the request approved, so it obeys the maximum like any other grant.
 
 from webapp import clock, rules
 from webapp.contacts import roles
-from webapp.db import Prepared, lock_organisation, slot, write_transaction
+from webapp.db import lock_organisation, write_transaction
 from webapp.mail import outbox
 from webapp.models import AccessRequest, Contact, Organisation
 
@@ -32,22 +32,11 @@ def requestable_roles(decision: rules.Decision | None, contact: Contact | None) 
     return tuple(r for r in wanted if not getattr(contact, r) and rules.may_request_role(facts, r))
 
 
-_PENDING_ROLES = Prepared(
-    lambda: AccessRequest.select(AccessRequest.role)
-    .where(AccessRequest.contact == slot("contact", AccessRequest.contact))
-    .where(AccessRequest.status == "pending")
-)
-_PENDING_FOR = Prepared(
-    lambda: AccessRequest.select(AccessRequest, Contact)
-    .join(Contact, on=(AccessRequest.contact == Contact.id))
-    .where(Contact.organisation == slot("organisation", Contact.organisation))
-    .where(AccessRequest.status == "pending")
-    .order_by(AccessRequest.created_at, AccessRequest.id)
-)
-
-
 def pending_roles(contact: Contact) -> set[str]:
-    return {r.role for r in _PENDING_ROLES.rows(contact=contact)}
+    pending = AccessRequest.select(AccessRequest.role).where(
+        (AccessRequest.contact == contact) & (AccessRequest.status == "pending")
+    )
+    return {r.role for r in pending}
 
 
 def submit(contact: Contact, role: str, reason: str) -> AccessRequest:
@@ -69,7 +58,12 @@ def submit(contact: Contact, role: str, reason: str) -> AccessRequest:
 
 def pending_for(organisation) -> list[AccessRequest]:
     """The organisation's pending requests, oldest first, with their contacts (one query)."""
-    return list(_PENDING_FOR.rows(organisation=organisation))
+    return list(
+        AccessRequest.select(AccessRequest, Contact)
+        .join(Contact, on=(AccessRequest.contact == Contact.id))
+        .where((Contact.organisation == organisation) & (AccessRequest.status == "pending"))
+        .order_by(AccessRequest.created_at, AccessRequest.id)
+    )
 
 
 def get_request(organisation, request_id: int) -> AccessRequest | None:

@@ -5,30 +5,26 @@ course results), whatever the organisation's size. Saving checks every rule insi
 write transaction and stores nothing when any field or rule refuses.
 """
 
-import math
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 
 from peewee import IntegrityError
 
 from webapp import clock, rules
 from webapp.contacts import audit, roles
-from webapp.db import Prepared, count, lock_organisation, offset_slot, slot, write_transaction
-from webapp.i18n import explain, gettext
-from webapp.models import (
+from webapp.db import count, lock_organisation, write_transaction
+from webapp.facts import (
     FACT_COLUMNS,
-    Contact,
-    ContactProfile,
-    CourseResult,
-    Organisation,
-    SubmissionProfile,
     attempt_facts,
     contact_facts,
     course_results,
     profile_facts,
     profile_links,
 )
+from webapp.i18n import explain, gettext
+from webapp.models import Contact, ContactProfile, CourseResult, Organisation, SubmissionProfile
+from webapp.pagination import Page, paginate
 
 PAGE_SIZE = 25
 DETAILS = ("name", "email", "phone", "function")
@@ -54,44 +50,17 @@ class Row:
         return rules.roles_held(self.contact)
 
 
-@dataclass(frozen=True)
-class Page:
-    rows: list[Row]
-    number: int
-    pages: int
-    total: int
-
-
 def page_of_contacts(organisation: Organisation, search: str, number: int, settings: rules.Settings) -> Page:
     """One page of the organisation's contacts, by name, filtered on name or e-mail."""
     search = search.strip()
+    matching = Contact.organisation == organisation.id
     if search:
-        matching = _contacts(
-            (Contact.organisation == organisation.id)
-            & (Contact.name.contains(search) | Contact.email.contains(search.lower()))
-        )
-        total = count(matching)
-    else:
-        total = organisation.contact_count  # kept by the database
-    pages = max(1, math.ceil(total / PAGE_SIZE))
-    number = min(max(1, number), pages)
-    offset = (number - 1) * PAGE_SIZE
-    page = _page(matching, offset) if search else _ALL.rows(organisation=organisation.id, offset=offset)
-    return Page(rows_for(list(page), settings), number, pages, total)
-
-
-def _contacts(condition):
+        matching &= Contact.name.contains(search) | Contact.email.contains(search.lower())
     # Only what a row shows and the rules read, as tuples: peewee builds a model per row.
-    return Contact.select(*FACT_COLUMNS).where(condition).namedtuples()
-
-
-def _page(query, offset):
-    return query.order_by(Contact.name, Contact.id).limit(PAGE_SIZE).offset(offset)
-
-
-# Without a search (most requests), built once.
-_ORGANISATION = Contact.organisation == slot("organisation", Contact.organisation)
-_ALL = Prepared(lambda: _page(_contacts(_ORGANISATION), offset_slot()))
+    query = Contact.select(*FACT_COLUMNS).where(matching)
+    total = count(query) if search else organisation.contact_count  # the latter kept by the database
+    page = paginate(query.order_by(Contact.name, Contact.id).namedtuples(), number, PAGE_SIZE, total)
+    return replace(page, rows=rows_for(page.rows, settings))
 
 
 def rows_for(contacts: list, settings: rules.Settings) -> list[Row]:
@@ -99,13 +68,11 @@ def rows_for(contacts: list, settings: rules.Settings) -> list[Row]:
     never one per contact."""
     assert len(contacts) <= PAGE_SIZE
     ids = [c.id for c in contacts]
-    # The page's ids fill the queries' slots; 0 (no contact) fills those a short page leaves.
-    on_page = dict(zip(_ON_PAGE, ids + [0] * (PAGE_SIZE - len(ids)), strict=True))
     links = defaultdict(list)
-    for link in _PROFILES_ON_PAGE.rows(**on_page):
+    for link in profile_links(ContactProfile.contact.in_(ids)):
         links[link[0]].append(link)
     results = defaultdict(list)
-    for result in _RESULTS_ON_PAGE.rows(**on_page):
+    for result in course_results(CourseResult.contact.in_(ids)):
         results[result[0]].append(result)
     today = clock.today()
     rows = []
@@ -114,18 +81,6 @@ def rows_for(contacts: list, settings: rules.Settings) -> list[Row]:
         facts = contact_facts(c, profiles, attempts)
         rows.append(_row(facts, c.email, settings, today))
     return rows
-
-
-# Built once: writing out an IN list of 25 ids was a third of the time rows_for took.
-_ON_PAGE = [f"contact{i}" for i in range(PAGE_SIZE)]
-
-
-def _on_page(field):
-    return field.in_([slot(name, field) for name in _ON_PAGE])
-
-
-_PROFILES_ON_PAGE = Prepared(lambda: profile_links(_on_page(ContactProfile.contact)))
-_RESULTS_ON_PAGE = Prepared(lambda: course_results(_on_page(CourseResult.contact)))
 
 
 def row_for(contact: Contact, settings: rules.Settings) -> Row:

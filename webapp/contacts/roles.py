@@ -10,10 +10,11 @@ from dataclasses import replace
 
 from webapp import clock, rules
 from webapp.contacts import audit
-from webapp.db import Prepared, lock_organisation, slot, write_transaction
+from webapp.db import lock_organisation, write_transaction
+from webapp.facts import admin_names
 from webapp.identity.sessions import end_sessions
 from webapp.mail import outbox
-from webapp.models import Contact, Organisation, admin_names
+from webapp.models import Contact, Organisation
 
 # refuse() answers a not_found decision with a bare 404, so it needs no text.
 NOT_FOUND = rules.Decision.deny(rules.Reason("not_found", ""))
@@ -43,22 +44,12 @@ def apply_role(
         return decision
     before = getattr(target, role)
     if before != grant:
-        _SET_ROLE[role].run(grant=grant, id=target.id)
+        Contact.update({getattr(Contact, role): grant}).where(Contact.id == target.id).execute()
         setattr(target, role, grant)
         audit.record(target, "role", before, grant, actor=actor, field=role)
         if notify:
             outbox.role_changed(actor, target, role, grant)
     return decision
-
-
-def _set(field):
-    return Prepared(
-        lambda: Contact.update({field: slot("grant", field)}).where(Contact.id == slot("id", Contact.id))
-    )
-
-
-# One UPDATE per role, built once: every click of an inline toggle runs one.
-_SET_ROLE = {role: _set(getattr(Contact, role)) for role in rules.ROLES}
 
 
 def apply_active(actor: Contact, target: Contact, active: bool) -> rules.Decision:

@@ -13,6 +13,7 @@ from webapp.htmx import is_htmx
 from webapp.i18n import gettext as _
 from webapp.identity import drafts
 from webapp.models import AuditEntry, Contact, Organisation
+from webapp.pagination import paginate
 from webapp.rules import N_
 
 bp = Blueprint("contacts", __name__, url_prefix="/contacts")
@@ -162,11 +163,9 @@ def audit_log():
     kind = request.args.get("kind", "")
     if kind in AUDIT_KINDS:
         query = query.where(AuditEntry.kind == kind)
-    total = count(query)
-    pages = max(1, -(-total // AUDIT_PAGE_SIZE))
-    number = min(max(1, request.args.get("page", 1, type=int)), pages)
     newest_first = query.order_by(AuditEntry.at.desc(), AuditEntry.id.desc())
-    entries = list(newest_first.paginate(number, AUDIT_PAGE_SIZE))
+    page = paginate(newest_first, request.args.get("page", 1, type=int), AUDIT_PAGE_SIZE, count(query))
+    entries = page.rows
     people = [e.actor_id for e in entries] + [e.contact_id for e in entries]
     names = {c.id: c.name for c in Contact.select(Contact.id, Contact.name).where(Contact.id.in_(people))}
     return render_template(
@@ -176,9 +175,9 @@ def audit_log():
         contact=contact,
         kind=kind if kind in AUDIT_KINDS else "",
         kinds=AUDIT_KINDS,
-        number=number,
-        pages=pages,
-        total=total,
+        number=page.number,
+        pages=page.pages,
+        total=page.total,
     )
 
 

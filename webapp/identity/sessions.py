@@ -17,20 +17,12 @@ from itsdangerous import BadSignature
 from werkzeug.datastructures import CallbackDict
 
 from webapp import clock
-from webapp.db import DATABASE_UNAVAILABLE, Prepared, slot
+from webapp.db import DATABASE_UNAVAILABLE
 from webapp.models import WebSession
 
 TOUCH_EVERY = timedelta(seconds=60)  # sliding expiry without a write on every request
 CSRF_FIELD = "csrf_token"  # Flask-WTF's key in the session
 LAST_SUBJECT = "last_subject"  # kept when a signed-in browser's session ends: whose drafts
-
-_LIVE_SESSION = Prepared(
-    lambda: WebSession.select().where(
-        (WebSession.key_hash == slot("key_hash", WebSession.key_hash))
-        & (WebSession.expires_at > slot("now", WebSession.expires_at))
-    )
-)
-
 
 def key_hash(key: str) -> str:
     return hashlib.sha256(key.encode()).hexdigest()
@@ -104,7 +96,9 @@ class DatabaseSessionInterface(SecureCookieSessionInterface):
         if "." in value:  # a signed payload: nobody is signed in (a key has no dots)
             return ServerSession(self._unsign(app, value))
         try:
-            row = _LIVE_SESSION.first(key_hash=key_hash(value), now=clock.now())
+            row = WebSession.get_or_none(
+                (WebSession.key_hash == key_hash(value)) & (WebSession.expires_at > clock.now())
+            )
         except DATABASE_UNAVAILABLE as error:
             # Flask cannot answer an error raised while it opens the session, and the
             # person is not signed out: raise_unreadable raises it where it can.

@@ -1,6 +1,5 @@
 """Incidents: the list, the form, the detail page with reactions (DESIGN §5)."""
 
-import math
 import re
 
 from flask import Blueprint, abort, flash, g, make_response, redirect, render_template, request, url_for
@@ -9,7 +8,7 @@ from peewee import JOIN
 
 from webapp import access, clock, rate_limits, rules
 from webapp.access import gate
-from webapp.db import Prepared, count, db, offset_slot, slot, write_transaction
+from webapp.db import count, db, write_transaction
 from webapp.extensions import limiter
 from webapp.htmx import is_htmx
 from webapp.i18n import gettext as _
@@ -24,6 +23,7 @@ from webapp.models import (
     Reaction,
     SubmissionProfile,
 )
+from webapp.pagination import page_number, paginate
 from webapp.rules import N_
 from webapp.text_input import without_control_characters
 
@@ -67,29 +67,15 @@ def _with_reporter_and_profile(*columns):
     )
 
 
-def _list(matching, offset):
-    """One page of the list, newest first. No descriptions, and no models: peewee builds
-    three per row of a join."""
+def _list(matching):
+    """The list, newest first. No descriptions, and no models: peewee builds three per row
+    of a join."""
     return (
         _with_reporter_and_profile(*LIST_COLUMNS)
         .where(matching)
         .order_by(Incident.created_at.desc(), Incident.id.desc())
-        .limit(PER_PAGE)
-        .offset(offset)
         .namedtuples()
     )
-
-
-def _unfiltered(matching) -> Prepared:
-    return Prepared(lambda: _list(matching, offset_slot()))
-
-
-# The list unfiltered (most requests), built once: keyed by "sees all", else one's own.
-_ORGANISATION = Incident.organisation == slot("organisation", Incident.organisation)
-_UNFILTERED = {
-    True: _unfiltered(_ORGANISATION),
-    False: _unfiltered(_ORGANISATION & (Incident.reporter == slot("reporter", Incident.reporter))),
-}
 
 
 def get_incident(number: str) -> Incident:
@@ -110,10 +96,6 @@ def get_incident(number: str) -> Incident:
     if not decision:
         abort(make_response(access.refuse(decision)))
     return incident
-
-
-def _page_number(value: str | None) -> int:
-    return int(value) if value and value.isascii() and value.isdigit() and len(value) < 7 else 1
 
 
 @bp.get("")
@@ -141,21 +123,12 @@ def index():
         # Counted without the joins: reporter and profile are required, so they drop no row,
         # and the count stays on the incident indexes.
         total = count(Incident.select().where(matching))
-    pages = max(1, math.ceil(total / PER_PAGE))
-    page = min(_page_number(request.args.get("page")), pages)
-    offset = (page - 1) * PER_PAGE
-    if unfiltered:
-        rows = _UNFILTERED[see_all].rows(
-            organisation=actor.contact.organisation_id, reporter=actor.contact.id, offset=offset
-        )
-    else:
-        rows = _list(matching, offset)
-    incidents = list(rows)
+    page = paginate(_list(matching), page_number(request.args.get("page")), PER_PAGE, total)
     context = {
-        "incidents": incidents,
+        "incidents": page.rows,
         "total": total,
-        "page": page,
-        "pages": pages,
+        "page": page.number,
+        "pages": page.pages,
         "status": status,
         "search": search,
         "see_all": see_all,

@@ -42,35 +42,20 @@ the changes without saving them.
 
 from __future__ import annotations
 
-import csv
-import io
-import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
-from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 import click
 from flask.cli import with_appcontext
 
-from webapp import clock, rules, text_input
+from webapp import rules
 from webapp.contacts import audit
 from webapp.db import write_transaction
 from webapp.models import Contact, ContactProfile, Course, CourseResult, Organisation, SubmissionProfile
+from webapp.quota import import_parsing as parsing
 from webapp.quota import recalculation
-
-EMAIL = re.compile(r"^[^@\s,;<>]+@[^@\s,;<>]+\.[A-Za-z]{2,}$")
-CHUNK = 500  # keys per IN (...) lookup
-
-
-@dataclass(frozen=True)
-class Problem:
-    line: int
-    reason: str
-
-    def __str__(self) -> str:
-        return f"regel {self.line}: {self.reason}"
+from webapp.quota.import_parsing import Problem, Row
 
 
 class Rejected(Exception):
@@ -88,15 +73,6 @@ class Report:
     applied: bool = False
 
 
-@dataclass
-class Row:
-    """One data line: its number, raw values and, once validated, the parsed ones."""
-
-    line: int
-    raw: dict[str, str]
-    value: dict = field(default_factory=dict)
-
-
 @dataclass(frozen=True)
 class Kind:
     header: tuple[str, ...]
@@ -109,10 +85,10 @@ def run(kind: str, source: str | Path, dry_run: bool = False) -> Report:
     """Validate the whole file, then apply it in one transaction (rolled back for a dry run)."""
     spec = KINDS[kind]
     text = Path(source).read_text(encoding="utf-8-sig") if isinstance(source, Path) else source
-    rows, problems = _read(text, spec.header)
+    rows, problems = parsing.read(text, spec.header)
     if not problems:
         problems = spec.check(rows)
-        problems += _duplicates(rows, spec.key)
+        problems += parsing.duplicates(rows, spec.key)
     if problems:
         raise Rejected(sorted(problems, key=lambda p: p.line))
     with write_transaction() as transaction:
@@ -123,192 +99,24 @@ def run(kind: str, source: str | Path, dry_run: bool = False) -> Report:
 
 
 # ---------------------------------------------------------------------------
-# Reading and parsing
-# ---------------------------------------------------------------------------
-
-
-def _read(text: str, header: tuple[str, ...]) -> tuple[list[Row], list[Problem]]:
-    reader = csv.reader(io.StringIO(text))
-    first = next(reader, None)
-    if first is None or tuple(h.strip() for h in first) != header:
-        return [], [Problem(1, f"de kopregel moet zijn: {','.join(header)}")]
-    rows, problems = [], []
-    for values in reader:
-        if not any(v.strip() for v in values):
-            continue
-        if len(values) != len(header):
-            problems.append(
-                Problem(reader.line_num, f"{len(header)} velden verwacht, {len(values)} gevonden")
-            )
-            continue
-        rows.append(Row(reader.line_num, {h: v.strip() for h, v in zip(header, values, strict=True)}))
-    return rows, problems
-
-
-class Invalid(ValueError):
-    pass
-
-
-def _parse(rows: list[Row], parsers: dict[str, Callable[[str], object]]) -> list[Problem]:
-    """Fill ``row.value`` for every column; a problem per bad value."""
-    problems = []
-    for row in rows:
-        for name, parse in parsers.items():
-            try:
-                row.value[name] = parse(row.raw[name])
-            except Invalid as error:
-                problems.append(Problem(row.line, f"{name}: {error}"))
-    return problems
-
-
-def _text(limit: int, name_like: bool = False):
-    def parse(value: str) -> str:
-        if not value:
-            raise Invalid("mag niet leeg zijn")
-        _clean(value, name_like)
-        if len(value) > limit:
-            raise Invalid(f"langer dan {limit} tekens")
-        return value
-
-    return parse
-
-
-def _whole(minimum: int):
-    def parse(value: str) -> int:
-        if not re.fullmatch(r"\d+", value) or int(value) < minimum:
-            raise Invalid(f"geen geheel getal van minimaal {minimum}: {value!r}")
-        return int(value)
-
-    return parse
-
-
-def _clean(value: str, name_like: bool = True) -> None:
-    """The forms' rule for text (``text_input.problem``), for a row."""
-    problem = text_input.problem(value, name_like=name_like)
-    if problem:
-        raise Invalid(problem)
-
-
-def _email(value: str) -> str:
-    _clean(value)
-    if len(value) > 254 or not EMAIL.match(value):
-        raise Invalid(f"geen geldig e-mailadres: {value!r}")
-    return value.lower()
-
-
-def _moment(value: str) -> datetime:
-    """A date (midnight) or date-time, Europe/Amsterdam unless it has an offset, as naive UTC."""
-    try:
-        moment = datetime.fromisoformat(value)
-    except ValueError:
-        raise Invalid(f"geen datum (JJJJ-MM-DD) of datum-tijd (JJJJ-MM-DDTUU:MM): {value!r}") from None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=clock.AMSTERDAM)
-    return moment.astimezone(UTC).replace(tzinfo=None)
-
-
-def _day_or_empty(value: str) -> date | None:
-    if not value:
-        return None
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise Invalid(f"geen datum (JJJJ-MM-DD): {value!r}") from None
-
-
-def _score(value: str) -> Decimal:
-    try:
-        score = Decimal(value.replace(",", "."))
-    except InvalidOperation:
-        raise Invalid(f"geen getal: {value!r}") from None
-    if not score.is_finite() or not Decimal(1) <= score <= Decimal(10):
-        raise Invalid(f"moet tussen 1 en 10 liggen: {value}")
-    if score.as_tuple().exponent < -2:
-        raise Invalid(f"hoogstens twee decimalen: {value}")
-    return score
-
-
-def _profile_names(value: str) -> tuple[str, ...]:
-    return tuple(sorted({name.strip() for name in value.split(";") if name.strip()}))
-
-
-def _duplicates(rows: list[Row], key: tuple[str, ...]) -> list[Problem]:
-    first: dict[tuple, int] = {}
-    problems = []
-    for row in rows:
-        if not all(name in row.value for name in key):
-            continue  # already reported as unparseable
-        identity = tuple(row.value[name] for name in key)
-        if identity in first:
-            problems.append(
-                Problem(row.line, f"dubbele regel: zelfde {' + '.join(key)} als regel {first[identity]}")
-            )
-        else:
-            first[identity] = row.line
-    return problems
-
-
-def _chunks(values: Iterable) -> Iterable[list]:
-    values = list(values)
-    for start in range(0, len(values), CHUNK):
-        yield values[start : start + CHUNK]
-
-
-def _organisations_by_number(numbers: Iterable[int]) -> dict[int, Organisation]:
-    found = {}
-    for chunk in _chunks(set(numbers)):
-        found |= {
-            o.customer_number: o for o in Organisation.select().where(Organisation.customer_number.in_(chunk))
-        }
-    return found
-
-
-def _contacts_by_email(emails: Iterable[str]) -> dict[str, list[Contact]]:
-    found: dict[str, list[Contact]] = {}
-    for chunk in _chunks(set(emails)):
-        for contact in Contact.select().where(Contact.email.in_(chunk)):
-            found.setdefault(contact.email, []).append(contact)
-    return found
-
-
-def _resolve_contacts(rows: list[Row]) -> list[Problem]:
-    """``row.value["contact"]``: the one contact with the row's e-mail address."""
-    contacts = _contacts_by_email(row.value["email"] for row in rows if "email" in row.value)
-    problems = []
-    for row in rows:
-        if "email" not in row.value:
-            continue
-        matches = contacts.get(row.value["email"], [])
-        if len(matches) == 1:
-            row.value["contact"] = matches[0]
-        elif not matches:
-            problems.append(Problem(row.line, f"onbekend e-mailadres: {row.value['email']}"))
-        else:
-            problems.append(
-                Problem(row.line, f"e-mailadres hoort bij meer contactpersonen: {row.value['email']}")
-            )
-    return problems
-
-
-# ---------------------------------------------------------------------------
 # Organisations
 # ---------------------------------------------------------------------------
 
 
 def _check_organisations(rows: list[Row]) -> list[Problem]:
-    return _parse(
+    return parsing.parse(
         rows,
         {
-            "customer_number": _whole(1),
-            "name": _text(200, name_like=True),
-            "employee_count": _whole(0),
-            "segment": _text(100),
+            "customer_number": parsing.whole(1),
+            "name": parsing.text(200, name_like=True),
+            "employee_count": parsing.whole(0),
+            "segment": parsing.text(100),
         },
     )
 
 
 def _apply_organisations(rows: list[Row]) -> list[str]:
-    existing = _organisations_by_number(row.value["customer_number"] for row in rows)
+    existing = parsing.organisations_by_number(row.value["customer_number"] for row in rows)
     bands = recalculation.bands()
     changes = []
     for row in rows:
@@ -343,17 +151,17 @@ def _apply_organisations(rows: list[Row]) -> list[str]:
 
 
 def _check_contacts(rows: list[Row]) -> list[Problem]:
-    problems = _parse(
+    problems = parsing.parse(
         rows,
         {
-            "customer_number": _whole(1),
-            "name": _text(200, name_like=True),
-            "email": _email,
-            "created_at": _moment,
-            "submission_profiles": _profile_names,
+            "customer_number": parsing.whole(1),
+            "name": parsing.text(200, name_like=True),
+            "email": parsing.email,
+            "created_at": parsing.moment,
+            "submission_profiles": parsing.profile_names,
         },
     )
-    organisations = _organisations_by_number(
+    organisations = parsing.organisations_by_number(
         r.value["customer_number"] for r in rows if "customer_number" in r.value
     )
     profiles = {p.name for p in SubmissionProfile.select(SubmissionProfile.name)}
@@ -371,10 +179,10 @@ def _check_contacts(rows: list[Row]) -> list[Problem]:
 
 def _apply_contacts(rows: list[Row]) -> list[str]:
     profiles = {p.name: p for p in SubmissionProfile.select()}
-    by_email = _contacts_by_email(row.value["email"] for row in rows)
+    by_email = parsing.contacts_by_email(row.value["email"] for row in rows)
     existing = {(c.organisation_id, c.email): c for found in by_email.values() for c in found}
     held: dict[int, set[str]] = {}
-    for chunk in _chunks(c.id for c in existing.values()):
+    for chunk in parsing.chunks(c.id for c in existing.values()):
         query = (
             ContactProfile.select(ContactProfile.contact, SubmissionProfile.name)
             .join(SubmissionProfile)
@@ -429,8 +237,10 @@ def _apply_contacts(rows: list[Row]) -> list[str]:
 
 
 def _check_course_results(rows: list[Row]) -> list[Problem]:
-    problems = _parse(
-        rows, {"email": _email, "course_code": _text(40), "score": _score, "completed_at": _moment}
+    problems = parsing.parse(
+        rows,
+        {"email": parsing.email, "course_code": parsing.text(40), "score": parsing.score,
+         "completed_at": parsing.moment},
     )
     courses = {c.code: c for c in Course.select()}
     for row in rows:
@@ -439,12 +249,12 @@ def _check_course_results(rows: list[Row]) -> list[Problem]:
             problems.append(Problem(row.line, f"onbekende cursuscode: {code}"))
         elif code is not None:
             row.value["course"] = courses[code]
-    return problems + _resolve_contacts(rows)
+    return problems + parsing.resolve_contacts(rows)
 
 
 def _apply_course_results(rows: list[Row]) -> list[str]:
     existing = {}
-    for chunk in _chunks({row.value["contact"].id for row in rows}):
+    for chunk in parsing.chunks({row.value["contact"].id for row in rows}):
         for result in CourseResult.select().where(CourseResult.contact.in_(chunk)):
             existing[(result.contact_id, result.course_id, result.completed_at)] = result
     changes = []
@@ -473,8 +283,8 @@ def _apply_course_results(rows: list[Row]) -> list[str]:
 
 
 def _check_experts(rows: list[Row]) -> list[Problem]:
-    problems = _parse(rows, {"email": _email, "certified_until": _day_or_empty})
-    return problems + _resolve_contacts(rows)
+    problems = parsing.parse(rows, {"email": parsing.email, "certified_until": parsing.day_or_empty})
+    return problems + parsing.resolve_contacts(rows)
 
 
 def _apply_experts(rows: list[Row]) -> list[str]:

@@ -43,7 +43,7 @@ from flask import current_app
 from flask.cli import with_appcontext
 
 from webapp import clock, rules
-from webapp.db import Prepared, db, execute_named, is_sqlite, write_transaction
+from webapp.db import db, execute_named, is_sqlite, write_transaction
 from webapp.mail import outbox
 from webapp.models import Contact, Organisation, QuotaRun
 
@@ -289,14 +289,9 @@ def _apply(statement: _Statements) -> None:
     statement.execute(APPLY)
 
 
-_LAST_RUN = Prepared(
-    lambda: QuotaRun.select().where(QuotaRun.outcome == "ok").order_by(QuotaRun.started_at.desc()).limit(1)
-)
-
-
 def last_run() -> QuotaRun | None:
     """The latest successful recalculation: when every maximum was last computed."""
-    return _LAST_RUN.first()
+    return QuotaRun.select().where(QuotaRun.outcome == "ok").order_by(QuotaRun.started_at.desc()).first()
 
 
 def _finish(run: QuotaRun, outcome: Outcome) -> None:

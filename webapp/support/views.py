@@ -9,7 +9,6 @@ from wtforms.validators import AnyOf, DataRequired, ValidationError
 
 from webapp import access, rate_limits, rules
 from webapp.access import gate
-from webapp.db import Prepared, slot
 from webapp.extensions import limiter
 from webapp.i18n import gettext as _
 from webapp.i18n import lazy_gettext as _l
@@ -89,12 +88,13 @@ def maximum_explained(organisation) -> tuple[str, str]:
     return band.label, text if text == organisation.max_explanation else organisation.max_explanation
 
 
-_LAST_CALLBACK_REQUESTS = Prepared(
-    lambda: CallbackRequest.select()
-    .where(CallbackRequest.contact == slot("contact", CallbackRequest.contact))
-    .order_by(CallbackRequest.created_at.desc())
-    .limit(3)
-)
+def _last_callback_requests(contact):
+    return (
+        CallbackRequest.select()
+        .where(CallbackRequest.contact == contact)
+        .order_by(CallbackRequest.created_at.desc())
+        .limit(3)
+    )
 
 
 def _render(form: CallbackForm):
@@ -110,7 +110,7 @@ def _render(form: CallbackForm):
         for profile in facts.profiles
     ]
     contact_support = actor.may_contact_support()
-    requests = list(_LAST_CALLBACK_REQUESTS.rows(contact=actor.contact)) if contact_support else []
+    requests = list(_last_callback_requests(actor.contact)) if contact_support else []
     band, explanation = maximum_explained(actor.organisation)
     return render_template(
         "support/index.html",
