@@ -149,3 +149,26 @@ def uncompared_explanation(band: Band, base: int) -> Message:
         band=band.label,
         base=base,
     )
+
+
+def explain_stored(
+    band_min: int | None,
+    band_max: int | None,
+    base: int | None,
+    peers: int | None,
+    p75: float | None,
+    maximum: int,
+) -> tuple[Message, Message] | None:
+    """The band's label and the explanation of a maximum, from the figures stored with it.
+
+    The one place that turns an organisation's stored figures into words, for the support
+    page and the mail alike: ``band_max`` None is the open top band; ``peers`` None means
+    never compared (imported, before the first recalculation); ``p75`` None with peers
+    means fewer than ``MIN_PEERS``. None when no figures are stored at all.
+    """
+    if band_min is None or base is None:
+        return None
+    band = Band(band_min, band_max, base)
+    if peers is None:
+        return band.label, uncompared_explanation(band, base)
+    return band.label, quota_explanation(band, base, peers, p75, maximum)
