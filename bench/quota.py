@@ -39,7 +39,7 @@ def app_for(url):
 def organisations(count, rng):
     for i in range(1, count + 1):
         employees = int(10 ** rng.uniform(0, 4.3))  # 1 .. ~20,000, most small
-        yield (i, 100_000 + i, f"Klant {i}", employees, rng.choice(SEGMENTS), 0, "", "", 0)
+        yield (i, 100_000 + i, f"Klant {i}", employees, rng.choice(SEGMENTS), 0, 0)
 
 
 def contacts(org_count, per_org, rng):
@@ -57,8 +57,7 @@ def contacts(org_count, per_org, rng):
                    rng.random() > 0.05, rng.random() < 0.35, rng.random() < 0.2, False, expert)
 
 
-ORG_COLUMNS = ("id, customer_number, name, employee_count, segment, max_submitters, max_explanation, "
-               "max_band, incident_sequence")
+ORG_COLUMNS = "id, customer_number, name, employee_count, segment, max_submitters, incident_sequence"
 CONTACT_COLUMNS = ("id, organisation_id, name, email, phone, function, created_at, active, submitter, "
                    "viewer, admin, expert_until")
 
@@ -70,7 +69,7 @@ def load_sqlite(path, org_count, per_org):
     connection = sqlite3.connect(path)
     with connection:
         connection.executemany(
-            f"INSERT INTO organisation ({ORG_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?)",
+            f"INSERT INTO organisation ({ORG_COLUMNS}) VALUES (?,?,?,?,?,?,?)",
             organisations(org_count, rng),
         )
         connection.executemany(

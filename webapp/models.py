@@ -46,12 +46,13 @@ class Organisation(BaseModel):
     employee_count = IntegerField(constraints=[SQL("CHECK (employee_count >= 0)")])
     segment = CharField(max_length=100, index=True)
     max_submitters = IntegerField(default=0)
-    max_explanation = TextField(default="")
     max_computed_at = DateTimeField(null=True)
-    # The last recalculation's inputs (rule 6), kept beside the Dutch text for display.
-    max_band = CharField(max_length=100, default="")
+    # The figures the maximum was computed from (rule 6); rules.explain_stored puts them
+    # into words in the reader's language. None: not stored (yet).
+    max_band_min = IntegerField(null=True)
+    max_band_max = IntegerField(null=True)  # None also for the open top band
     max_base = IntegerField(null=True)
-    max_peer_count = IntegerField(null=True)
+    max_peer_count = IntegerField(null=True)  # None: not yet compared (imported)
     max_p75 = FloatField(null=True)  # None: fewer than the minimum number of peers
     incident_sequence = IntegerField(default=0)
     # How many incidents and contacts it has, kept by the database (triggers, schema

@@ -6,6 +6,7 @@ starts from. A future change is a new function appended to ``MIGRATIONS``; never
 applied one.
 """
 
+import re
 from pathlib import Path
 
 from peewee import SQL, CharField, DateTimeField, FloatField, IntegerField
@@ -13,7 +14,7 @@ from playhouse.migrate import PostgresqlMigrator, SqliteMigrator
 from playhouse.migrate import migrate as run_migrations
 
 from webapp import models
-from webapp.db import db, is_sqlite
+from webapp.db import db, execute_named, is_sqlite
 
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
 
@@ -141,6 +142,35 @@ def _mail(migrator):
     _run_sql_file("0009_outbox")
 
 
+# The two forms Band.label took in Dutch, read once by _quota_figures below.
+_CLOSED_BAND = re.compile(r"(\d+)–(\d+) medewerkers")
+_OPEN_BAND = re.compile(r"(\d+) of meer medewerkers")
+
+
+def _quota_figures(migrator):
+    """The maximum's explanation kept as figures only (issue 17): the band's bounds join
+    base, peers and p75, and ``rules.explain_stored`` words them in the reader's language;
+    the stored Dutch label and text go. Existing rows get their bounds from that label, the
+    one time it is read; a row without one gets its figures from the next recalculation.
+    Nullable ADD COLUMN and DROP COLUMN alter the table in place on SQLite (3.35+) too."""
+    db.execute_sql("ALTER TABLE organisation ADD COLUMN max_band_min INTEGER")
+    db.execute_sql("ALTER TABLE organisation ADD COLUMN max_band_max INTEGER")
+    labels = db.execute_sql("SELECT DISTINCT max_band FROM organisation WHERE max_band <> ''").fetchall()
+    for (label,) in labels:
+        match = _CLOSED_BAND.fullmatch(label) or _OPEN_BAND.fullmatch(label)
+        if match:
+            low, high = (*map(int, match.groups()), None)[:2]
+            execute_named(
+                "UPDATE organisation SET max_band_min = {low}, max_band_max = {high} "
+                "WHERE max_band = {label}",
+                {"low": low, "high": high, "label": label},
+            )
+    run_migrations(
+        migrator.drop_column("organisation", "max_band"),
+        migrator.drop_column("organisation", "max_explanation"),
+    )
+
+
 MIGRATIONS = [
     _initial,
     _quota_explanation,
@@ -151,6 +181,7 @@ MIGRATIONS = [
     _contact_count,
     _refresh_lease,
     _mail,
+    _quota_figures,
 ]
 
 

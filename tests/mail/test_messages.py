@@ -1,9 +1,12 @@
 """Each mail, caught by a real SMTP server, in Dutch and in English, with a link that opens
 the page it is about for the recipient."""
 
+import html
+import re
 from urllib.parse import urlsplit
 
 import pytest
+from markupsafe import escape
 
 from tests.conftest import contact_named, sign_in
 from tests.mail.conftest import deliver, html_of, subject_of, text_of
@@ -166,6 +169,11 @@ def test_a_lowered_maximum_reaches_the_admins_with_the_explanation(mail_app, smt
     url = link_in(mail)
     assert url == "http://localhost/support#maximum"
     opens(anna, url, 'data-testid="over-by"')
+    # The mail words the maximum exactly as the support page it links to does.
+    page = anna.get("/support").get_data(as_text=True)
+    shown = html.unescape(re.search(r'data-testid="explanation">(.*?)</p>', page, re.S).group(1))
+    assert shown.startswith("1–10 " + ("medewerkers: basis 1" if language == "nl" else "employees: base 1"))
+    assert shown in text and str(escape(shown)) in html_of(mail)
 
 
 def test_the_last_admin_deactivated_reaches_the_vendors_support(mail_app, smtp):

@@ -8,6 +8,7 @@ import pytest
 
 from webapp.models import AuditEntry, Contact, CourseResult, Organisation
 from webapp.quota import imports
+from webapp.support.views import maximum_explained
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "imports"
 
@@ -66,6 +67,13 @@ def test_organisations(ctx):
         "Zorg",
     )
     assert (anker.max_submitters, anker.max_computed_at) == (8, None)  # the band's base until the nightly run
+    # Not yet compared, and it says so: the figures of its band only.
+    figures = (anker.max_band_min, anker.max_band_max, anker.max_base, anker.max_peer_count)
+    assert figures == (1001, 5000, 8, None)
+    assert maximum_explained(anker)[1] == (
+        "1001–5000 medewerkers: basis 8. Nog niet vergeleken met vergelijkbare klanten; dat gebeurt bij "
+        "de volgende herberekening."
+    )
 
 
 def test_contacts(ctx):

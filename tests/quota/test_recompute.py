@@ -1,5 +1,5 @@
-"""Rule 6 in SQL: crafted peer groups against hand-computed maxima, the SQL against
-``rules.quota`` on random data, idempotence, dry runs and a failure midway."""
+"""Rule 6 in SQL: crafted peer groups against hand-computed maxima, the SQL's stored figures
+against ``rules.quota`` on random data, idempotence, dry runs and a failure midway."""
 
 from datetime import datetime
 
@@ -16,6 +16,14 @@ def maxima(orgs):
     return [Organisation.get_by_id(o.id).max_submitters for o in orgs]
 
 
+def explained(org) -> str | None:
+    """What the support page and the mail say: the rules' wording of the stored figures."""
+    worded = rules.explain_stored(
+        org.max_band_min, org.max_band_max, org.max_base, org.max_peer_count, org.max_p75, org.max_submitters
+    )
+    return worded and worded[1]
+
+
 def group(build, employees, segment, in_use):
     return [build.organisation(employees, segment, n) for n in in_use]
 
@@ -26,12 +34,12 @@ class TestCraftedGroups:
         recalculation.recompute()
         assert maxima(orgs) == [3] * 5
         org = Organisation.get_by_id(orgs[0].id)
-        assert org.max_explanation == (
+        assert explained(org) == (
             "51–250 medewerkers: basis 3. 4 vergelijkbare klanten (zelfde grootte en segment): "
             "minder dan 5 vergelijkbare klanten, dus het maximum is de basis: 3."
         )
-        structured = (org.max_band, org.max_base, org.max_peer_count, org.max_p75)
-        assert structured == ("51–250 medewerkers", 3, 4, None)
+        figures = (org.max_band_min, org.max_band_max, org.max_base, org.max_peer_count, org.max_p75)
+        assert figures == (51, 250, 3, 4, None)
         assert org.max_computed_at is not None
 
     def test_p75_below_base_gives_base(self, build):
@@ -40,13 +48,13 @@ class TestCraftedGroups:
         assert maxima(orgs) == [3] * 6
         first = Organisation.get_by_id(orgs[0].id)  # peers 0 1 1 2 2: p75 2
         assert first.max_p75 == 2.0
-        assert first.max_explanation.endswith("75e percentiel 2 → maximum 3 (niet lager dan de basis).")
+        assert explained(first).endswith("75e percentiel 2 → maximum 3 (niet lager dan de basis).")
 
     def test_above_twice_base_is_capped(self, build):
         orgs = group(build, 40, "Bouw", [10] * 6)  # base 2
         recalculation.recompute()
         assert maxima(orgs) == [4] * 6
-        assert Organisation.get_by_id(orgs[0].id).max_explanation.endswith(
+        assert explained(Organisation.get_by_id(orgs[0].id)).endswith(
             "75e percentiel 10 → maximum 4 (niet hoger dan 2 × de basis: 4)."
         )
 
@@ -62,7 +70,7 @@ class TestCraftedGroups:
         # [2..7]: p75 5,75 -> 6; [1,2,3,4,6,7]: 5,5 -> 6; [1,2,3,4,5,7]: 4,75 -> 5; [1..6]: 4,75 -> 5.
         assert maxima(industry) == [6, 6, 6, 6, 6, 5, 5]
         last = Organisation.get_by_id(industry[-1].id)
-        assert last.max_explanation == (
+        assert explained(last) == (
             "251–1000 medewerkers: basis 5. 6 vergelijkbare klanten (zelfde grootte en segment), "
             "75e percentiel 4,75 → maximum 5."
         )
@@ -84,7 +92,9 @@ class TestCraftedGroups:
             large = Organisation.create(customer_number=2, name="b", employee_count=5000, segment="x")
             recalculation.recompute()
             assert maxima([small, large]) == [2, 4]
-            assert Organisation.get_by_id(large.id).max_band == "101 of meer medewerkers"
+            large = Organisation.get_by_id(large.id)
+            assert (large.max_band_min, large.max_band_max, large.max_base) == (101, None, 4)
+            assert explained(large).startswith("101 of meer medewerkers: basis 4.")
 
     def test_overlapping_bands_are_refused(self, make_app):
         app = make_app(QUOTA_BANDS=[[1, 100, 2], [50, None, 4]])
@@ -130,9 +140,11 @@ def test_sql_equals_policy_quota(app, data):
             ]
             expected = rules.quota(employees, peers, bands)
             assert org.max_submitters == expected.max_submitters
-            assert org.max_explanation == expected.explanation
-            assert (org.max_band, org.max_base, org.max_peer_count) == (band.label, band.base, len(peers))
+            assert (org.max_band_min, org.max_band_max, org.max_base, org.max_peer_count) == (
+                band.min_employees, band.max_employees, band.base, len(peers)
+            )
             assert org.max_p75 == expected.p75
+            assert explained(org) == expected.explanation
 
 
 class TestRun:
@@ -142,7 +154,7 @@ class TestRun:
 
         def state():
             rows = Organisation.select().order_by(Organisation.id)
-            return [(o.max_submitters, o.max_explanation) for o in rows]
+            return [(o.max_submitters, o.max_base, o.max_peer_count, o.max_p75) for o in rows]
 
         before = state()
         second = recalculation.recompute()
@@ -181,7 +193,7 @@ class TestRun:
         assert sorted(c.after for c in outcome.changes) == [4, 4, 5, 5, 5, 5]
         assert maxima(orgs) == [0] * 6
         assert QuotaRun.select().count() == 0
-        assert Organisation.get_by_id(orgs[0].id).max_explanation == ""
+        assert explained(Organisation.get_by_id(orgs[0].id)) is None
 
     def test_failure_midway_changes_nothing(self, build, monkeypatch):
         group(build, 180, "Retail", [1, 2, 3, 4, 5, 6])
@@ -190,7 +202,7 @@ class TestRun:
 
         def state():
             return [
-                (o.max_submitters, o.max_explanation, o.max_computed_at, o.max_peer_count, o.max_p75)
+                (o.max_submitters, o.max_band_min, o.max_computed_at, o.max_peer_count, o.max_p75)
                 for o in Organisation.select().order_by(Organisation.id)
             ]
 

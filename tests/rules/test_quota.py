@@ -216,3 +216,28 @@ class TestProperties:
         expected = min(max(math.ceil(reference_p75(peer_in_use)), r.base), 2 * r.base)
         assert r.max_submitters == expected
         assert r.p75 == pytest.approx(reference_p75(peer_in_use))
+
+
+class TestExplainStored:
+    """The support page and the mail word an organisation's stored figures with this."""
+
+    @relaxed
+    @given(employee_counts, peers)
+    def test_the_stored_figures_say_what_the_computation_said(self, employees, peer_in_use):
+        r = rules.quota(employees, peer_in_use)
+        stored = (r.band.min_employees, r.band.max_employees, r.base, r.peer_count, r.p75, r.max_submitters)
+        assert rules.explain_stored(*stored) == (r.band.label, r.explanation)
+
+    def test_the_open_band(self):
+        band, text = rules.explain_stored(5001, None, 12, 2, None, 12)
+        assert band == "5001 of meer medewerkers"
+        assert text.startswith("5001 of meer medewerkers: basis 12. 2 vergelijkbare klanten")
+
+    def test_not_yet_compared(self):
+        band, text = rules.explain_stored(11, 50, 2, None, None, 2)
+        assert band == "11–50 medewerkers"
+        assert text == rules.uncompared_explanation(Band(11, 50, 2), 2)
+        assert "Nog niet vergeleken" in text
+
+    def test_nothing_stored(self):
+        assert rules.explain_stored(None, None, None, None, None, 0) is None

@@ -1,5 +1,6 @@
 """The support page: authorization and reasons, the maximum and why, contacting Support."""
 
+import html
 import re
 from datetime import datetime
 
@@ -9,7 +10,8 @@ from hypothesis import strategies as st
 from markupsafe import escape
 
 from tests.conftest import sign_in
-from webapp import clock
+from webapp import clock, rules
+from webapp.i18n import translate
 from webapp.models import CallbackRequest, Contact, Organisation, QuotaRun
 from webapp.quota import recalculation
 
@@ -62,9 +64,45 @@ def test_the_maximum_in_use_and_experts(client, login):
     assert 'data-testid="in-use">3<' in page
     assert 'data-testid="experts">1<' in page
     assert "Het maximum is bereikt" in page
-    korenschoof = Organisation.get(customer_number=10001)
-    assert korenschoof.max_explanation and str(escape(korenschoof.max_explanation)) in page
+    assert shown_explanation(page).startswith("51–250 medewerkers: basis 3.")
     assert "51–250 medewerkers" in page
+
+
+def shown_explanation(page: str) -> str:
+    return html.unescape(re.search(r'data-testid="explanation">(.*?)</p>', page, re.S).group(1))
+
+
+def rules_wording(app, organisation: Organisation, language: str) -> str:
+    """The rules' rendering of the stored figures, in ``language``."""
+    _band, explanation = rules.explain_stored(
+        organisation.max_band_min, organisation.max_band_max, organisation.max_base,
+        organisation.max_peer_count, organisation.max_p75, organisation.max_submitters,
+    )
+    with app.test_request_context(headers={"Accept-Language": language}):
+        return translate(explanation)
+
+
+@pytest.mark.parametrize(
+    ("language", "compared", "start"),
+    [
+        ("nl", True, "51–250 medewerkers: basis 3. 0 vergelijkbare klanten (zelfde grootte en segment)"),
+        ("en", True, "51–250 employees: base 3. 0 comparable customers (same size and segment)"),
+        ("nl", False, "51–250 medewerkers: basis 3. Nog niet vergeleken met vergelijkbare klanten"),
+        ("en", False, "51–250 employees: base 3. Not yet compared with comparable customers"),
+    ],
+)
+def test_the_explanation_is_the_rules_wording_of_the_stored_figures(client, login, language, compared, start):
+    """Recalculated, or imported and not yet compared: the page words the stored figures as
+    ``rules.explain_stored`` does, in the reader's language; no text is stored."""
+    login(client, "anna.admin")
+    if not compared:
+        Organisation.update(max_peer_count=None, max_p75=None).where(
+            Organisation.customer_number == 10001
+        ).execute()
+    page = client.get("/support", headers={"Accept-Language": language}).get_data(as_text=True)
+    korenschoof = Organisation.get(customer_number=10001)
+    assert shown_explanation(page) == rules_wording(client.application, korenschoof, language)
+    assert shown_explanation(page).startswith(start)
 
 
 def facts(page: str, testid: str) -> str:

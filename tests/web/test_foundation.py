@@ -186,8 +186,7 @@ def test_the_database_keeps_each_organisations_number_of(seeded, model, column, 
         # An organisation added by plain SQL (an import, bench/quota) starts at none.
         db.execute_sql(
             "INSERT INTO organisation (customer_number, name, employee_count, segment, "
-            "max_submitters, max_explanation, max_band, incident_sequence) "
-            "VALUES (99999, 'Nieuw B.V.', 5, 'zorg', 1, '', '', 0)"
+            "max_submitters, incident_sequence) VALUES (99999, 'Nieuw B.V.', 5, 'zorg', 1, 0)"
         )
         assert getattr(Organisation.get(customer_number=99999), column) == 0
 

@@ -129,9 +129,9 @@ def _apply_organisations(rows: list[Row]) -> list[str]:
                 customer_number=number,
                 **values,
                 max_submitters=band.base,
-                max_band=band.label,
+                max_band_min=band.min_employees,
+                max_band_max=band.max_employees,
                 max_base=band.base,
-                max_explanation=rules.uncompared_explanation(band, band.base),
             )
             changes.append(f"regel {row.line}: nieuwe organisatie {number} {values['name']}")
             continue

@@ -9,8 +9,8 @@ A run fills four temporary tables, then writes, in one write transaction:
 3. ``quota_values``: a histogram per (band, segment) group: each distinct in-use count,
    how many members have it (``cnt``), the group index of the first of them when the
    group is sorted by count (``first``), and ``peers``, the group's size minus one.
-4. ``quota_new``: per (band, segment, in-use count) the 75th percentile of the peers,
-   the maximum and the Dutch explanation.
+4. ``quota_new``: per (band, segment, in-use count) the 75th percentile of the peers
+   and the maximum, with the band's bounds and base.
 5. ``UPDATE organisation ... FROM`` the join of 2 and 4, only where a figure changed.
 
 Members of a group with the same count have the same peers, so step 4 works on a few
@@ -28,8 +28,9 @@ Writing only changed rows keeps a night without changes cheap; ``max_computed_at
 therefore when the organisation's figures last changed, and ``last_run()`` when they
 were last computed.
 
-``rules.quota`` stays the reference: tests/quota check this SQL against it, explanation
-text included, on random data and on both databases.
+Only figures are stored, no text: ``rules.explain_stored`` words them in the reader's
+language. ``rules.quota`` stays the reference: tests/quota check this SQL's figures
+against it, on random data and on both databases.
 """
 
 from __future__ import annotations
@@ -139,13 +140,19 @@ class _Statements:
             "min_peers": rules.MIN_PEERS,
         }
         for i, band in enumerate(table):
-            self.params |= {f"min_{i}": band.min_employees, f"base_{i}": band.base, f"label_{i}": band.label}
+            self.params |= {
+                f"min_{i}": band.min_employees, f"max_{i}": band.max_employees, f"base_{i}": band.base
+            }
         last = range(len(table) - 1, -1, -1)
         # band_for: the highest band starting at or below the employee count, else the first.
         self.fragments = {
             "{band_case}": _case("CASE", [(f"o.employee_count >= {{min_{i}}}", str(i)) for i in last], "0"),
             "{base_case}": _case("CASE band", [(str(i), f"{{base_{i}}}") for i in last], "NULL"),
-            "{label_case}": _case("CASE band", [(str(i), f"{{label_{i}}}") for i in last], "NULL"),
+            "{band_min_case}": _case("CASE band", [(str(i), f"{{min_{i}}}") for i in last], "NULL"),
+            # NULL for the open top band; typed, or PostgreSQL takes an all-NULL CASE for text.
+            "{band_max_case}": "CAST("
+            + _case("CASE band", [(str(i), f"{{max_{i}}}") for i in last], "NULL")
+            + " AS INTEGER)",
         }
 
     def execute(self, sql: str):
@@ -213,7 +220,8 @@ WITH pos AS (
           AND b.first <= p.ib AND p.ib < b.first + b.cnt
 ), based AS (
     SELECT band, segment, in_use, peers, q4,
-           {base_case} AS base, {label_case} AS label, (q4 + 3) / 4 AS raw
+           {base_case} AS base, {band_min_case} AS band_min, {band_max_case} AS band_max,
+           (q4 + 3) / 4 AS raw
     FROM quarters
 ), result AS (
     SELECT based.*,
@@ -221,23 +229,7 @@ WITH pos AS (
                AS maximum
     FROM based
 )
-SELECT band, segment, in_use, peers, base, label, maximum, q4 / 4.0 AS p75,
-       label || ': basis ' || CAST(base AS TEXT) || '. '
-       || CASE WHEN peers = 1 THEN '1 vergelijkbare klant'
-               ELSE CAST(peers AS TEXT) || ' vergelijkbare klanten' END
-       || ' (zelfde grootte en segment)'
-       || CASE WHEN q4 IS NULL
-               THEN ': minder dan ' || CAST({min_peers} AS TEXT)
-                    || ' vergelijkbare klanten, dus het maximum is de basis: ' || CAST(base AS TEXT) || '.'
-               ELSE ', 75e percentiel ' || CAST(q4 / 4 AS TEXT)
-                    || CASE q4 - 4 * (q4 / 4) WHEN 1 THEN ',25' WHEN 2 THEN ',5' WHEN 3 THEN ',75' ELSE '' END
-                    || ' → maximum ' || CAST(maximum AS TEXT)
-                    || CASE WHEN raw < base THEN ' (niet lager dan de basis)'
-                            WHEN raw > 2 * base
-                            THEN ' (niet hoger dan 2 × de basis: ' || CAST(2 * base AS TEXT) || ')'
-                            ELSE '' END
-                    || '.'
-          END AS explanation
+SELECT band, segment, in_use, peers, base, band_min, band_max, maximum, q4 / 4.0 AS p75
 FROM result
 """
 
@@ -248,13 +240,13 @@ quota_banded o JOIN quota_new n ON n.band = o.band AND n.segment = o.segment AND
 
 APPLY = f"""
 UPDATE {ORG}
-SET max_submitters = f.maximum, max_explanation = f.explanation, max_computed_at = {{now}},
-    max_band = f.label, max_base = f.base, max_peer_count = f.peers, max_p75 = f.p75
-FROM (SELECT o.id, n.maximum, n.explanation, n.label, n.base, n.peers, n.p75 FROM {NEW_FIGURES}) f
+SET max_submitters = f.maximum, max_computed_at = {{now}}, max_band_min = f.band_min,
+    max_band_max = f.band_max, max_base = f.base, max_peer_count = f.peers, max_p75 = f.p75
+FROM (SELECT o.id, n.maximum, n.band_min, n.band_max, n.base, n.peers, n.p75 FROM {NEW_FIGURES}) f
 WHERE {ORG}.id = f.id
   AND ({ORG}.max_submitters IS DISTINCT FROM f.maximum
-       OR {ORG}.max_explanation IS DISTINCT FROM f.explanation
-       OR {ORG}.max_band IS DISTINCT FROM f.label
+       OR {ORG}.max_band_min IS DISTINCT FROM f.band_min
+       OR {ORG}.max_band_max IS DISTINCT FROM f.band_max
        OR {ORG}.max_base IS DISTINCT FROM f.base
        OR {ORG}.max_peer_count IS DISTINCT FROM f.peers
        OR {ORG}.max_p75 IS DISTINCT FROM f.p75)

@@ -45,7 +45,6 @@ Reason codes
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -74,6 +73,7 @@ __all__ = [
     "counts_towards_maximum",
     "course_requirement_applies",
     "course_status",
+    "explain_stored",
     "format_score",
     "is_expert",
     "may_change_role",
@@ -264,11 +264,6 @@ def format_score(score: Decimal | float | int | None) -> str:
 def _required(score: Decimal) -> Decimal:
     """The pass mark the way the policy writes it: "minimaal een 7" (7.5 -> "7,5")."""
     return _to_decimal(score).normalize()
-
-
-def _number(value: float) -> Decimal:
-    """p75 and similar: at most two decimals, no trailing zeros."""
-    return Decimal(repr(float(value))).quantize(Decimal("0.01")).normalize()
 
 
 def _join_names(names: Iterable[str]) -> str | Message:
@@ -899,142 +894,16 @@ def single_admin_warning(counts: OrgCounts) -> Message | None:
     return None
 
 
-# ---------------------------------------------------------------------------
-# Quota (rule 6)
-# ---------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Band:
-    min_employees: int
-    max_employees: int | None  # None = no upper bound
-    base: int
-
-    @property
-    def label(self) -> Message:
-        if self.max_employees is None:
-            return Message(N_("%(min)s of meer medewerkers"), min=self.min_employees)
-        return Message(N_("%(min)s–%(max)s medewerkers"), min=self.min_employees, max=self.max_employees)
-
-
-DEFAULT_BANDS = (
-    Band(1, 10, 1),
-    Band(11, 50, 2),
-    Band(51, 250, 3),
-    Band(251, 1000, 5),
-    Band(1001, 5000, 8),
-    Band(5001, None, 12),
+# The quota bands and formula (rule 6) live in their own module; re-exported for callers.
+from webapp.rules.quota import (  # noqa: E402
+    DEFAULT_BANDS,
+    MIN_PEERS,
+    Band,
+    QuotaResult,
+    band_for,
+    explain_stored,
+    percentile_75,
+    quota,
+    quota_explanation,
+    uncompared_explanation,
 )
-MIN_PEERS = 5
-
-
-def band_for(employees: int, bands: Sequence[Band] = DEFAULT_BANDS) -> Band:
-    """The band holding ``employees``; fewer than 1 employee counts as the first band."""
-    if not bands:
-        raise ValueError("no employee-count bands configured")
-    ordered = sorted(bands, key=lambda b: b.min_employees)
-    for band in ordered:
-        if employees >= band.min_employees and (
-            band.max_employees is None or employees <= band.max_employees
-        ):
-            return band
-    if employees < ordered[0].min_employees:
-        return ordered[0]
-    # A gap or an upper limit in the configured table: the highest band starting below.
-    return [b for b in ordered if b.min_employees <= employees][-1]
-
-
-def percentile_75(values: Sequence[int | float]) -> float:
-    """75th percentile with linear interpolation (PostgreSQL ``percentile_cont(0.75)``)."""
-    v = sorted(values)
-    if not v:
-        raise ValueError("percentile of an empty sequence")
-    pos = 0.75 * (len(v) - 1)
-    lo = math.floor(pos)
-    hi = math.ceil(pos)
-    return float(v[lo] + (v[hi] - v[lo]) * (pos - lo))
-
-
-@dataclass(frozen=True)
-class QuotaResult:
-    band: Band
-    base: int
-    peer_count: int
-    p75: float | None  # None when there are fewer than min_peers peers
-    max_submitters: int
-    explanation: Message
-
-
-def quota(
-    employees: int,
-    peer_in_use: Sequence[int],
-    bands: Sequence[Band] = DEFAULT_BANDS,
-    min_peers: int = MIN_PEERS,
-) -> QuotaResult:
-    """``max = clamp(ceil(p75), base, 2*base)`` with at least ``min_peers`` peers, else base.
-
-    ``peer_in_use``: the in-use counts of comparable customers (same band and segment,
-    excluding the organisation itself).
-    """
-    band = band_for(employees, bands)
-    base = band.base
-    n = len(peer_in_use)
-    if n < min_peers:
-        return QuotaResult(band, base, n, None, base, quota_explanation(band, base, n, None, base, min_peers))
-    p75 = percentile_75(peer_in_use)
-    maximum = min(max(math.ceil(round(p75, 9)), base), 2 * base)
-    return QuotaResult(band, base, n, p75, maximum, quota_explanation(band, base, n, p75, maximum, min_peers))
-
-
-def quota_explanation(
-    band: Band, base: int, peers: int, p75: float | None, maximum: int, min_peers: int = MIN_PEERS
-) -> Message:
-    """Why the maximum is what it is; also renders a stored result's fields (``p75`` None:
-    fewer than ``min_peers`` peers)."""
-    facts = {
-        "band": band.label,
-        "base": base,
-        "peers": Message(N_("1 vergelijkbare klant"))
-        if peers == 1
-        else Message(N_("%(count)s vergelijkbare klanten"), count=peers),
-    }
-    if p75 is None:
-        return Message(
-            N_(
-                "%(band)s: basis %(base)s. %(peers)s (zelfde grootte en segment): minder dan "
-                "%(min_peers)s vergelijkbare klanten, dus het maximum is de basis: %(base)s."
-            ),
-            min_peers=min_peers,
-            **facts,
-        )
-    raw = math.ceil(round(p75, 9))
-    facts |= {"p75": _number(p75), "maximum": maximum}
-    if raw < base:
-        msgid = N_(
-            "%(band)s: basis %(base)s. %(peers)s (zelfde grootte en segment), 75e percentiel "
-            "%(p75)s → maximum %(maximum)s (niet lager dan de basis)."
-        )
-    elif raw > 2 * base:
-        msgid = N_(
-            "%(band)s: basis %(base)s. %(peers)s (zelfde grootte en segment), 75e percentiel "
-            "%(p75)s → maximum %(maximum)s (niet hoger dan 2 × de basis: %(double)s)."
-        )
-        facts["double"] = 2 * base
-    else:
-        msgid = N_(
-            "%(band)s: basis %(base)s. %(peers)s (zelfde grootte en segment), 75e percentiel "
-            "%(p75)s → maximum %(maximum)s."
-        )
-    return Message(msgid, **facts)
-
-
-def uncompared_explanation(band: Band, base: int) -> Message:
-    """The explanation of a new organisation's maximum, before the first recalculation."""
-    return Message(
-        N_(
-            "%(band)s: basis %(base)s. Nog niet vergeleken met vergelijkbare klanten; dat gebeurt "
-            "bij de volgende herberekening."
-        ),
-        band=band.label,
-        base=base,
-    )

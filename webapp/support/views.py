@@ -69,23 +69,18 @@ class CallbackForm(PortalForm):
 
 
 def maximum_explained(organisation) -> tuple[str, str]:
-    """The band and the explanation, rebuilt from the stored fields as ``rules.Message``
-    so they follow the reader's language; the stored Dutch text whenever the fields do not
-    reproduce it exactly (an unknown band, a changed band table)."""
-    band = next((b for b in recalculation.bands() if b.label == organisation.max_band), None)
-    if band is None or organisation.max_base is None:
-        return organisation.max_band, organisation.max_explanation
-    if organisation.max_peer_count is None:  # imported, not yet recalculated
-        text = rules.uncompared_explanation(band, organisation.max_base)
-    else:
-        text = rules.quota_explanation(
-            band,
-            organisation.max_base,
-            organisation.max_peer_count,
-            organisation.max_p75,
-            organisation.max_submitters,
-        )
-    return band.label, text if text == organisation.max_explanation else organisation.max_explanation
+    """The band and the explanation of ``organisation``'s maximum, put into words by the
+    rules from its stored figures (``rules.Message``: the template translates them); empty
+    when it has none stored."""
+    worded = rules.explain_stored(
+        organisation.max_band_min,
+        organisation.max_band_max,
+        organisation.max_base,
+        organisation.max_peer_count,
+        organisation.max_p75,
+        organisation.max_submitters,
+    )
+    return worded or ("", "")
 
 
 def _last_callback_requests(contact):
