@@ -74,7 +74,7 @@ def _summary():
 @bp.get("")
 @gate("manage_contacts")
 def index():
-    search = request.args.get("q", "")
+    search = text_input.search_term(request.args.get("q", ""))
     page = directory.page_of_contacts(
         g.actor.contact.organisation, search, request.args.get("page", 1, type=int), access.settings()
     )
