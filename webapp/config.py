@@ -7,6 +7,8 @@ from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
+from webapp import rules
+
 ROOT = Path(__file__).resolve().parent.parent
 REALM_FILE = ROOT / "keycloak" / "realm-klantportal.json"
 ENV_EXAMPLE = ROOT / ".env.example"
@@ -17,7 +19,8 @@ DEMO_SENDER = "Klantportal <klantportal@klantportal.example>"
 DEMO_SUPPORT_EMAIL = "support@klantportal.example"
 SMTP_SECURITY = ("none", "starttls", "tls")
 
-DEFAULT_BANDS = [[1, 10, 1], [11, 50, 2], [51, 250, 3], [251, 1000, 5], [1001, 5000, 8], [5001, None, 12]]
+# The rules' band table in the form KLANTPORTAL_QUOTA_BANDS takes: [[min, max or null, base], ...].
+DEFAULT_BANDS = [[band.min_employees, band.max_employees, band.base] for band in rules.DEFAULT_BANDS]
 
 
 def _bool(value: str) -> bool:

@@ -8,7 +8,7 @@ from flask import current_app, g
 from flask_babel import get_locale
 from flask_login import current_user
 
-from webapp import clock, i18n, rules
+from webapp import access, clock, i18n, rules
 from webapp.rules import N_
 
 HTMX_VERSION = "2.0.4"
@@ -23,22 +23,24 @@ def htmx_script() -> dict:
     return {"src": HTMX_CDN, "integrity": HTMX_SRI}
 
 
-# Menu entries: (endpoint, label, who sees it). Support is for every signed-in contact.
+# The menu, in order. An entry shows when its page's gate lets the contact in: the same
+# ``rules.may_*`` question the gate asks (``access.REQUIREMENTS``), so they never disagree.
 NAV = (
-    ("incidents.index", N_("Incidenten"), lambda c: c.submitter or c.viewer or c.admin),
-    ("support.index", N_("Support"), lambda c: True),
-    ("contacts.index", N_("Mijn contactpersonen"), lambda c: c.admin),
+    ("incidents.index", N_("Incidenten")),
+    ("support.index", N_("Support")),
+    ("contacts.index", N_("Mijn contactpersonen")),
 )
 
 
 def nav_links() -> list[tuple[str, str]]:
     """The menu for the signed-in contact, limited to features this app has."""
-    contact = current_user
-    return [
-        (endpoint, i18n.gettext(label))
-        for endpoint, label, shown in NAV
-        if endpoint in current_app.view_functions and shown(contact)
-    ]
+    actor = g.get("actor") or access.Actor(current_user._get_current_object())
+    links = []
+    for endpoint, label in NAV:
+        view = current_app.view_functions.get(endpoint)
+        if view is not None and access.REQUIREMENTS[view.requirement](actor):
+            links.append((endpoint, i18n.gettext(label)))
+    return links
 
 
 def template_globals() -> dict:

@@ -4,6 +4,7 @@ Used as WTForms filters and validators by every form, and by the CSV imports, so
 and imported text answers to one rule, in Dutch, beside the field (or the row).
 """
 
+import re
 import unicodedata
 
 from flask import has_request_context
@@ -44,9 +45,22 @@ def control_characters(text: str, allowed: str = "") -> list[str]:
     return [c for c in text if unicodedata.category(c) == "Cc" and c not in allowed]
 
 
-def without_control_characters(text: str) -> str:
-    """``text`` with every control character removed (for search terms, not for stored input)."""
-    return "".join(c for c in text if unicodedata.category(c) != "Cc")
+def search_term(text: str, max_length: int = 100) -> str:
+    """A typed search term as the lists use it: control characters dropped (PostgreSQL
+    refuses a NUL in a query), trimmed and bounded. Not for stored input, which is refused."""
+    return "".join(c for c in text if unicodedata.category(c) != "Cc").strip()[:max_length]
+
+
+# One e-mail address as forms and imports accept it: one @, a dotted domain ending in a
+# label of two or more characters, and none of the characters that separate or quote
+# addresses in a mail header or a CSV list (whitespace, < > " , ;). Deliberately loose
+# otherwise: the identity provider confirms the address at first sign-in.
+EMAIL_PATTERN = r'^[^@\s<>",;]+@[^@\s<>",;]+\.[^@\s<>",;.]{2,}$'
+EMAIL_MAX_LENGTH = 254  # the longest address SMTP can deliver to (RFC 5321)
+
+
+def is_email(text: str) -> bool:
+    return len(text) <= EMAIL_MAX_LENGTH and re.match(EMAIL_PATTERN, text) is not None
 
 
 def _say(text: str) -> str:

@@ -1,5 +1,7 @@
 """One input-cleaning rule for every text field (issue 16, 5)."""
 
+import csv
+import io
 import re
 
 import pytest
@@ -8,6 +10,7 @@ from markupsafe import escape
 from tests.conftest import contact_named
 from tests.contacts.test_contacts import form_data
 from webapp.models import AccessRequest, Contact
+from webapp.quota import imports
 
 HTMX = {"HX-Request": "true"}
 CONTROL = {"NUL": "\x00", "ESC": "\x1b", "BEL": "\x07", "DEL": "\x7f", "CR": "\r", "LF": "\n", "TAB": "\t"}
@@ -96,3 +99,47 @@ def test_a_clean_decision_note_is_stored(anna):
                          headers=HTMX)
     assert response.status_code == 200
     assert AccessRequest.get_by_id(item.id).decision_note == "Vraag het Bram"
+
+
+ADDRESSES = {
+    "ilse.nieuw@korenschoof.example": True,
+    "i.nieuw+support@mail.korenschoof.example": True,
+    "ilse@xn--bcher-kva.example": True,
+    "geen-adres": False,
+    "ilse(at)korenschoof.example": False,
+    "ilse nieuw@korenschoof.example": False,
+    "ilse,nieuw@korenschoof.example": False,
+    "ilse;nieuw@korenschoof.example": False,
+    '"ilse"@korenschoof.example': False,
+    "<ilse@korenschoof.example>": False,
+    "ilse@korenschoof.x": False,
+    "ilse@@korenschoof.example": False,
+    "ilse@" + "k" * 242 + ".example": False,  # 255 characters: over SMTP's limit
+}
+
+
+@pytest.mark.parametrize(("address", "valid"), ADDRESSES.items())
+def test_the_contact_form_and_the_import_accept_the_same_addresses(anna, address, valid):
+    response = anna.post("/contacts/new", data=form_data(name="Ilse Nieuw", email=address))
+    assert response.status_code == (303 if valid else 422)
+    assert (Contact.get_or_none(Contact.email == address.lower()) is not None) is valid
+
+    row = io.StringIO()
+    new_contact = ["10001", "Ilse Nieuw", address, "2026-05-04", ""]
+    csv.writer(row).writerows([imports.KINDS["contacts"].header, new_contact])
+    with anna.application.app_context():
+        try:
+            imports.run("contacts", row.getvalue(), dry_run=True)
+        except imports.Rejected as rejected:
+            assert not valid
+            assert "geen geldig e-mailadres" in rejected.problems[0].reason
+        else:
+            assert valid
+
+
+@pytest.mark.parametrize("term", ["\x00", "Gijs\x00", "\x1b[31m", " Gijs\x07 "])
+def test_a_contact_search_drops_control_characters_like_the_incident_search(anna, term):
+    response = anna.get("/contacts", query_string={"q": term})
+    assert response.status_code == 200
+    if "Gijs" in term:
+        assert "Gijs de Boer" in response.get_data(as_text=True)

@@ -6,8 +6,6 @@ serialised and can never exceed the maximum. The inline toggles, the edit form a
 approval of access requests all come through here.
 """
 
-from dataclasses import replace
-
 from webapp import clock, rules
 from webapp.contacts import audit
 from webapp.db import lock_organisation, write_transaction
@@ -55,22 +53,21 @@ def apply_role(
 def apply_active(actor: Contact, target: Contact, active: bool) -> rules.Decision:
     """Deactivate (never delete) or reactivate ``target``; same transaction rules as roles.
 
-    Deactivating an admin is revoking the admin role (the last admin stays); reactivating a
-    submitter is granting the submitter role (the maximum applies). A deactivated contact's
-    sessions end at once, and their slot is free because only active contacts count.
+    ``rules.may_change_active`` decides. A deactivated contact's sessions end at once, and
+    their slot is free because only active contacts count.
     """
     if target.active == active:
         return rules.Decision.allow()
     actor = Contact.by_id(actor.id)
-    facts = target.facts()
-    if not active and target.admin:
-        decision = _decide(actor, facts, "admin", False)
-    elif active and target.submitter:
-        decision = _decide(actor, replace(facts, active=True, submitter=False), "submitter", True)
-    elif target.organisation_id != actor.organisation_id:
-        decision = NOT_FOUND
-    else:
-        decision = rules.may_manage_contacts(actor.facts(), admin_names(actor.organisation_id))
+    today = clock.today()
+    decision = rules.may_change_active(
+        actor.facts(),
+        target.facts(),
+        active,
+        Organisation.counts_for(actor.organisation_id, today),
+        today,
+        admin_names=admin_names(actor.organisation_id),
+    )
     if not decision:
         return decision
     Contact.update(active=active).where(Contact.id == target.id).execute()

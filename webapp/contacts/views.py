@@ -33,8 +33,6 @@ AUDIT_KINDS = {
     "course": N_("Startcursusresultaat"),  # field: the course's code
     "identity": N_("Koppeling inlogaccount"),  # bound to a sign-in subject at first login
 }
-# Refusals that concern the toggled row; any other refusal gets the full explanation.
-ROW_REFUSALS = {"maximum_reached", "last_admin", "target_inactive"}
 
 
 @bp.context_processor
@@ -77,7 +75,7 @@ def _summary():
 @bp.get("")
 @gate("manage_contacts")
 def index():
-    search = request.args.get("q", "")
+    search = text_input.search_term(request.args.get("q", ""))
     page = directory.page_of_contacts(
         g.actor.contact.organisation, search, request.args.get("page", 1, type=int), access.settings()
     )
@@ -94,7 +92,7 @@ def toggle_role(contact_id: int, role: str):
     """The inline checkbox: ``grant=1`` when ticked, absent when unticked. Another
     organisation's contact, or none, is refused as ``not_found`` (404) by the rules."""
     decision, target = roles.change_role(g.actor.contact, contact_id, role, request.form.get("grant") == "1")
-    if not decision and not ROW_REFUSALS.intersection(decision.codes):
+    if not decision and not rules.refusal_about_target(decision):
         return access.refuse(decision)
     if not is_htmx():
         return access.refuse(decision) if not decision else redirect(url_for(".index"), 303)

@@ -25,7 +25,7 @@ from webapp.models import (
 )
 from webapp.pagination import page_number, paginate
 from webapp.rules import N_
-from webapp.text_input import without_control_characters
+from webapp.text_input import search_term
 
 bp = Blueprint("incidents", __name__, url_prefix="/incidents")
 
@@ -106,7 +106,7 @@ def index():
     status = request.args.get("status", "")
     if status not in INCIDENT_STATUSES:
         status = ""
-    search = without_control_characters(request.args.get("q", "")).strip()[:SEARCH_MAX]
+    search = search_term(request.args.get("q", ""), SEARCH_MAX)
 
     matching = Incident.organisation == actor.contact.organisation_id
     if not see_all:

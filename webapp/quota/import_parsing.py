@@ -14,7 +14,6 @@ from decimal import Decimal, InvalidOperation
 from webapp import clock, text_input
 from webapp.models import Contact, Organisation
 
-EMAIL = re.compile(r"^[^@\s,;<>]+@[^@\s,;<>]+\.[A-Za-z]{2,}$")
 CHUNK = 500  # keys per IN (...) lookup
 
 
@@ -105,7 +104,7 @@ def clean(value: str, name_like: bool = True) -> None:
 
 def email(value: str) -> str:
     clean(value)
-    if len(value) > 254 or not EMAIL.match(value):
+    if not text_input.is_email(value):
         raise Invalid(f"geen geldig e-mailadres: {value!r}")
     return value.lower()
 

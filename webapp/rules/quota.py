@@ -5,9 +5,8 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from decimal import Decimal
 
-from webapp.rules import N_, Message
+from webapp.rules.messages import N_, Message, number
 
 
 @dataclass(frozen=True)
@@ -92,10 +91,6 @@ def quota(
     return QuotaResult(band, base, n, p75, maximum, quota_explanation(band, base, n, p75, maximum, min_peers))
 
 
-def _number(value: float) -> Decimal:
-    """p75 and similar: at most two decimals, no trailing zeros."""
-    return Decimal(repr(float(value))).quantize(Decimal("0.01")).normalize()
-
 
 def quota_explanation(
     band: Band, base: int, peers: int, p75: float | None, maximum: int, min_peers: int = MIN_PEERS
@@ -119,7 +114,7 @@ def quota_explanation(
             **facts,
         )
     raw = math.ceil(round(p75, 9))
-    facts |= {"p75": _number(p75), "maximum": maximum}
+    facts |= {"p75": number(p75), "maximum": maximum}
     if raw < base:
         msgid = N_(
             "%(band)s: basis %(base)s. %(peers)s (zelfde grootte en segment), 75e percentiel "
