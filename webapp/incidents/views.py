@@ -4,14 +4,13 @@ import math
 import re
 
 from flask import Blueprint, abort, flash, g, make_response, redirect, render_template, request, url_for
-from jinja2_fragments.flask import render_block
 from peewee import JOIN
 
 from webapp import access, clock, rate_limits, rules
 from webapp.access import gate
 from webapp.db import Prepared, count, db, offset_slot, slot, write_transaction
 from webapp.extensions import limiter
-from webapp.htmx import is_htmx
+from webapp.htmx import render_page_or_block
 from webapp.i18n import gettext as _
 from webapp.identity import drafts
 from webapp.incidents.forms import PRIORITY_HELP, PRIORITY_LABELS, IncidentForm, ReactionForm
@@ -163,9 +162,7 @@ def index():
         "statuses": INCIDENT_STATUSES,
     }
     # Only the search box and the pager ask for the results alone; anything else gets the page.
-    if is_htmx() and request.headers.get("HX-Target") == "incident-results":
-        return render_block("incidents/index.html", "results", **context)
-    return render_template("incidents/index.html", **context)
+    return render_page_or_block("incidents/index.html", "results", target="incident-results", **context)
 
 
 @bp.get("/new")
