@@ -1,6 +1,6 @@
 """Klantportal: who in a customer organisation may submit support incidents."""
 
-from flask import Flask, render_template, request, session, url_for
+from flask import Flask, request, session, url_for
 from flask_wtf.csrf import CSRFError
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
@@ -117,9 +117,8 @@ def _register_error_pages(app):
     import jinja2_fragments
     from flask_limiter.errors import RateLimitExceeded
     from flask_login import current_user
-    from jinja2_fragments.flask import render_block
 
-    from webapp.htmx import request_is_partial
+    from webapp.htmx import render_page_or_block, request_is_partial
     from webapp.identity import drafts
     from webapp.same_origin import CrossSiteRequest
 
@@ -176,7 +175,5 @@ def _register_error_pages(app):
         app.register_error_handler(unavailable, database_unavailable)
 
     def _error_page(status, kind, error):
-        template = "error.html"
-        if request_is_partial():
-            return render_block(template, "content", kind=kind, status=status), status
-        return render_template(template, kind=kind, status=status, path=request.path), status
+        page = render_page_or_block("error.html", "content", kind=kind, status=status, path=request.path)
+        return page, status
