@@ -240,3 +240,29 @@ def sign_in(client, username: str, *, expires_in: int = 3600) -> Contact:
 def login(seeded):
     """``login(client, "anna.admin")`` signs ``client`` in as that demo person."""
     return sign_in
+
+
+@pytest.fixture
+def rendered(app):
+    """What this test's responses rendered, in order: ``(template, None)`` for a whole page,
+    ``(template, block)`` for a fragment, ``(template, (block, ...))`` for render_blocks."""
+    from flask import template_rendered
+    from jinja2_fragments.flask import template_block_rendered, template_blocks_rendered
+
+    seen = []
+
+    def page(sender, template, context, **extra):
+        seen.append((template.name, None))
+
+    def block(sender, template_name, block_name, **extra):
+        seen.append((template_name, block_name))
+
+    def blocks(sender, template_name, block_names, **extra):
+        seen.append((template_name, tuple(block_names)))
+
+    with (
+        template_rendered.connected_to(page, app),
+        template_block_rendered.connected_to(block, app),
+        template_blocks_rendered.connected_to(blocks, app),
+    ):
+        yield seen

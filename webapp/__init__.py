@@ -1,6 +1,6 @@
 """Klantportal: who in a customer organisation may submit support incidents."""
 
-from flask import Flask, render_template, request, session, url_for
+from flask import Flask, request, session, url_for
 from flask_wtf.csrf import CSRFError
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
@@ -117,9 +117,8 @@ def _register_error_pages(app):
     import jinja2_fragments
     from flask_limiter.errors import RateLimitExceeded
     from flask_login import current_user
-    from jinja2_fragments.flask import render_block
 
-    from webapp.htmx import is_htmx
+    from webapp.htmx import render_page_or_block, request_is_partial
     from webapp.identity import drafts
     from webapp.same_origin import CrossSiteRequest
 
@@ -127,7 +126,7 @@ def _register_error_pages(app):
     def csrf_failed(error):
         # The page's token expired (another sign-in since, another tab): a form of our own
         # pages is shown again with what was typed and a fresh token.
-        if drafts.restorable() and not is_htmx():
+        if drafts.restorable() and not request_is_partial():
             if current_user.is_authenticated:
                 return drafts.redisplay()
             return drafts.unsaved(url_for("auth.login", next=request.path))
@@ -166,7 +165,7 @@ def _register_error_pages(app):
         app.logger.error("database unavailable: %s", error)
         session.database_error = error
         # Rendered without Flask's context processors: Flask-Login's would load the contact.
-        if is_htmx():
+        if request_is_partial():
             page = jinja2_fragments.render_block(app.jinja_env, "unavailable.html", "content")
         else:
             page = app.jinja_env.get_template("unavailable.html").render()
@@ -176,7 +175,5 @@ def _register_error_pages(app):
         app.register_error_handler(unavailable, database_unavailable)
 
     def _error_page(status, kind, error):
-        template = "error.html"
-        if is_htmx():
-            return render_block(template, "content", kind=kind, status=status), status
-        return render_template(template, kind=kind, status=status, path=request.path), status
+        page = render_page_or_block("error.html", "content", kind=kind, status=status, path=request.path)
+        return page, status

@@ -9,13 +9,12 @@ from dataclasses import dataclass
 from functools import cached_property, wraps
 from urllib.parse import urlencode
 
-from flask import abort, current_app, g, redirect, render_template, request, url_for
+from flask import abort, current_app, g, redirect, request, url_for
 from flask_login import current_user
-from jinja2_fragments.flask import render_block
 
 from webapp import clock, rules
 from webapp.facts import Deferred, admin_names
-from webapp.htmx import is_htmx
+from webapp.htmx import render_page_or_block, request_is_partial
 from webapp.identity import drafts, tokens
 from webapp.models import Contact, Organisation
 
@@ -135,7 +134,7 @@ def sign_in_first():
     login = url_for("auth.login") + "?" + urlencode({"next": target})
     if request.method != "GET" and drafts.restorable() and not drafts.keep():
         return drafts.unsaved(login)  # shown to copy rather than lost
-    if is_htmx():
+    if request_is_partial():
         # A 302 would be swapped into the target; htmx follows HX-Redirect instead.
         return "", 401, {"HX-Redirect": login}
     return redirect(login)
@@ -145,7 +144,20 @@ def refuse(decision: rules.Decision):
     """Explain a refusal: 404 for other organisations' objects, else 403 with reasons."""
     if "not_found" in decision.codes:
         abort(404)
-    context = {"decision": decision, "actor": g.get("actor")}
-    if is_htmx():
-        return render_block("refused.html", "refusal", **context), 403
-    return render_template("refused.html", **context), 403
+    return render_page_or_block("refused.html", "refusal", decision=decision, actor=g.get("actor")), 403
+
+
+def get_or_404(query_or_model, *conditions):
+    """The one object of the signed-in contact's organisation that meets ``conditions`` (an
+    int is the primary key); another organisation's, or none, answers 404 (flaskr's
+    ``get_post``, peewee's ``get_object_or_404``, scoped by tenant)."""
+    query = query_or_model.select() if isinstance(query_or_model, type) else query_or_model
+    model = query.model
+    # Objects belong to an organisation directly, or through the contact they concern
+    # (then ``query`` joins Contact).
+    owner = model.organisation if "organisation" in model._meta.fields else Contact.organisation
+    conditions = [model.id == c if isinstance(c, int) else c for c in conditions]
+    found = query.where(owner == g.actor.contact.organisation_id, *conditions).get_or_none()
+    if found is None:
+        abort(404)
+    return found

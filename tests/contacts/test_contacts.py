@@ -147,7 +147,7 @@ def row_of(page: str, username: str) -> str:
     return re.search(rf'<tr id="contact-{contact.id}".*?</tr>', page, re.S).group(0)
 
 
-def test_search_and_pagination_stay_within_constant_queries(anna, monkeypatch):
+def test_search_and_pagination_stay_within_constant_queries(anna, monkeypatch, rendered):
     korenschoof = Organisation.get(customer_number=10001)
     now = clock.now()
     with db.atomic():
@@ -195,7 +195,15 @@ def test_search_and_pagination_stay_within_constant_queries(anna, monkeypatch):
     assert full == 6
     _, page = queries("/contacts?q=medewerker 005")
     assert page.count('<tr id="contact-') == 10
-    assert "<html" not in page  # the list fragment only
+    assert rendered[-1] == ("contacts/index.html", "list")  # the list fragment only
+
+
+def test_a_history_restore_gets_the_whole_page(anna, rendered):
+    """htmx asks again for a page its history cache lost: it shows the response whole."""
+    response = anna.get("/contacts?q=Gijs", headers={**HTMX, "HX-History-Restore-Request": "true"})
+    assert response.status_code == 200 and rendered == [("contacts/index.html", None)]
+    assert '<html lang="nl">' in response.get_data(as_text=True)
+    assert "Vary" in response.headers and "HX-Request" in response.headers["Vary"]
 
 
 # --- inline toggles --------------------------------------------------------------------
@@ -212,10 +220,13 @@ def test_the_row_links_to_the_contact_and_its_checkboxes_post_where_they_say(ann
     assert Contact.get_by_id(gijs.id).viewer
 
 
-def test_granting_over_the_maximum_is_refused_next_to_the_checkbox(anna):
+def test_granting_over_the_maximum_is_refused_next_to_the_checkbox(anna, rendered):
     response = toggle(anna, "gijs.geen", "submitter", True)
     row = response.get_data(as_text=True)
     assert response.status_code == 200
+    # The row swapped in place, the counter out of band, in one render.
+    assert rendered == [("contacts/_changed.html", ("row", "summary_oob"))]
+    assert row.lstrip().startswith('<tr id="contact-')
     assert "Maximum bereikt: 3 van 3" in row
     assert 'role="status"' in row and 'aria-live="polite"' in row
     assert not re.search(r'id="role-\d+-submitter"[^>]*checked', row)  # left as it was

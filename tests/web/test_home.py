@@ -49,7 +49,7 @@ def test_the_admins_start_page_lists_open_requests_with_the_decision_forms(anna)
     assert "in gebruik 3 van 3" in text_of(anna.get("/"))
 
 
-def test_approving_from_the_start_page_swaps_the_fragment_and_grants(anna):
+def test_approving_from_the_start_page_swaps_the_fragment_and_grants(anna, rendered):
     request = asked("gijs.geen", "viewer")
     response = anna.post(f"/contacts/access-requests/{request.id}/approve",
                          data={"from": "home", "note": "Prima"}, headers=HTMX)
@@ -59,6 +59,7 @@ def test_approving_from_the_start_page_swaps_the_fragment_and_grants(anna):
     assert "Goedgekeurd." in html and "<form" not in html.split("</li>")[0]
     assert 'id="summary"' in html and 'hx-swap-oob="true"' in html  # the counter, out of band
     assert '<tr id="contact-' not in html  # no table row on the start page to swap
+    assert rendered == [("contacts/_changed.html", ("request", "summary_oob"))]
     stored = AccessRequest.get_by_id(request.id)
     assert (stored.status, stored.decided_by.name, stored.decision_note) == (
         "approved", "Anna de Vries", "Prima")
@@ -91,9 +92,10 @@ def test_an_approval_refused_by_the_maximum_keeps_the_request_open_on_the_start_
     assert not contact_named("gijs.geen").submitter
 
 
-def test_mijn_contactpersonen_still_gets_its_row(anna):
+def test_mijn_contactpersonen_still_gets_its_row(anna, rendered):
     request = asked("gijs.geen", "viewer")
     html = anna.post(f"/contacts/access-requests/{request.id}/approve", headers=HTMX).get_data(as_text=True)
+    assert rendered == [("contacts/_changed.html", ("request", "row_oob", "summary_oob"))]
     assert re.search(r'<template>\s*<tr id="contact-\d+" hx-swap-oob="true"', html)
     assert "from" not in re.findall(r'name="(\w+)"', html)
 
@@ -183,3 +185,20 @@ def test_identity_and_course_entries_have_labels(anna):
         english_page = anna.get(f"/contacts/audit?kind={kind}", headers=ENGLISH).get_data(as_text=True)
         assert english in english_page, kind
     assert AuditEntry.select().where(AuditEntry.kind.in_(["identity", "course"])).count() == 2
+
+
+def test_a_note_too_long_is_answered_422_beside_the_field_and_kept(anna, rendered):
+    """htmx swaps the 422 into the request's own item (htmx-config in base.html)."""
+    request = asked("gijs.geen", "viewer")
+    note = "Welkom " + "x" * 500
+    response = anna.post(f"/contacts/access-requests/{request.id}/approve", data={"note": note}, headers=HTMX)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422 and rendered == [("contacts/decision.html", "request")]
+    assert html.lstrip().startswith(f'<li id="request-{request.id}"')
+    error = re.search(rf'<p class="error" id="note-{request.id}-error">(.*?)</p>', html, re.S)
+    assert error and "Maximaal 500 tekens" in error.group(1)
+    assert f'value="{note}"' in html  # nothing typed is lost
+    rendered.clear()
+    response = anna.post(f"/contacts/access-requests/{request.id}/approve", data={"note": note})
+    assert response.status_code == 422 and rendered == [("contacts/decision.html", None)]
+    assert AccessRequest.get_by_id(request.id).status == "pending" and not contact_named("gijs.geen").viewer

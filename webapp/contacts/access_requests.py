@@ -66,13 +66,10 @@ def pending_for(organisation) -> list[AccessRequest]:
     )
 
 
-def get_request(organisation, request_id: int) -> AccessRequest | None:
-    """A request of this organisation's contacts; None for anyone else's (the caller 404s)."""
-    return (
-        AccessRequest.select(AccessRequest, Contact)
-        .join(Contact, on=(AccessRequest.contact == Contact.id))
-        .where((AccessRequest.id == request_id) & (Contact.organisation == organisation))
-        .get_or_none()
+def with_contact():
+    """Requests with the contact who asked, whose organisation they belong to (for ``get_or_404``)."""
+    return AccessRequest.select(AccessRequest, Contact).join(
+        Contact, on=(AccessRequest.contact == Contact.id)
     )
 
 

@@ -1,15 +1,15 @@
 """Mijn contactpersonen: admins manage contacts and toggle roles inline (DESIGN §5)."""
 
 from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, url_for
-from jinja2_fragments.flask import render_block
+from jinja2_fragments.flask import render_block, render_blocks
 from werkzeug.routing import ValidationError
 
 from webapp import access, clock, rules, text_input
-from webapp.access import gate
+from webapp.access import gate, get_or_404
 from webapp.contacts import access_requests, directory, roles
 from webapp.contacts.forms import AccessRequestForm, ContactForm
 from webapp.db import count
-from webapp.htmx import is_htmx
+from webapp.htmx import render_page_or_block, request_is_partial
 from webapp.i18n import gettext as _
 from webapp.identity import drafts
 from webapp.models import AuditEntry, Contact, Organisation
@@ -53,19 +53,6 @@ def _id_or_404(value: str) -> int:
         abort(404)
 
 
-def get_contact(contact_id: int) -> Contact:
-    """A contact of the signed-in admin's organisation; anyone else's answers 404."""
-    contact = Contact.by_id(contact_id)
-    if contact is None or contact.organisation_id != g.actor.contact.organisation_id:
-        abort(404)
-    return contact
-
-
-def _fragment_wanted() -> bool:
-    # A history restore asks for the whole page even though it comes from htmx.
-    return is_htmx() and not request.headers.get("HX-History-Restore-Request")
-
-
 def _summary():
     """The counter "in gebruik x van max" and the single-admin warning."""
     counts = Organisation.counts_for(g.actor.contact.organisation_id, clock.today())
@@ -80,7 +67,7 @@ def index():
         g.actor.contact.organisation, search, request.args.get("page", 1, type=int), access.settings()
     )
     context = {"page": page, "search": search, **_summary()}
-    if _fragment_wanted():
+    if request_is_partial():
         return render_block("contacts/index.html", "list", **context)
     pending = access_requests.pending_for(g.actor.contact.organisation_id)
     return render_template("contacts/index.html", pending=pending, **context)
@@ -94,7 +81,7 @@ def toggle_role(contact_id: int, role: str):
     decision, target = roles.change_role(g.actor.contact, contact_id, role, request.form.get("grant") == "1")
     if not decision and not rules.refusal_about_target(decision):
         return access.refuse(decision)
-    if not is_htmx():
+    if not request_is_partial():
         return access.refuse(decision) if not decision else redirect(url_for(".index"), 303)
     return _row_with_summary(target, refusal=None if decision else decision, role=role)
 
@@ -102,15 +89,16 @@ def toggle_role(contact_id: int, role: str):
 def _row_with_summary(contact: Contact, refusal=None, role=None) -> str:
     """The re-rendered row, and the counter out of band (it may have changed)."""
     row = directory.row_for(contact, access.settings())
-    return render_template(
-        "contacts/_changed.html", row=row, row_oob=False, refusal=refusal, refused_role=role, **_summary()
+    return render_blocks(
+        "contacts/_changed.html", ["row", "summary_oob"], row=row, refusal=refusal, refused_role=role,
+        **_summary(),
     )
 
 
 @bp.get("/<id:contact_id>")
 @gate("manage_contacts")
 def detail(contact_id: int):
-    contact = get_contact(contact_id)
+    contact = get_or_404(Contact, contact_id)
     row = directory.row_for(contact, access.settings())
     return render_template("contacts/detail.html", contact=contact, row=row)
 
@@ -118,7 +106,7 @@ def detail(contact_id: int):
 @bp.route("/<id:contact_id>/edit", methods=["GET", "POST"])
 @gate("manage_contacts")
 def edit(contact_id: int):
-    contact = get_contact(contact_id)
+    contact = get_or_404(Contact, contact_id)
     draft = drafts.restore()
     form = ContactForm(formdata=draft, obj=contact) if draft else ContactForm(obj=contact)
     if request.method == "GET" and not draft:
@@ -156,7 +144,7 @@ def audit_log():
     query = AuditEntry.select().where(AuditEntry.organisation == organisation_id)
     contact = None
     if "contact" in request.args:
-        contact = get_contact(_id_or_404(request.args["contact"]))
+        contact = get_or_404(Contact, _id_or_404(request.args["contact"]))
         query = query.where(AuditEntry.contact == contact)
     kind = request.args.get("kind", "")
     if kind in AUDIT_KINDS:
@@ -197,7 +185,7 @@ def request_access():
     form = AccessRequestForm()
     if form.validate_on_submit() and not getattr(contact, form.role.data):
         access_requests.submit(contact, form.role.data, form.reason.data or "")
-        if is_htmx():
+        if request_is_partial():
             return render_template("contacts/_access_request_sent.html", role=form.role.data)
         return redirect(url_for("home.index"), 303)  # the home page lists the request
     if form.role.data in rules.ROLES and getattr(contact, form.role.data):
@@ -212,8 +200,7 @@ def _access_request_answer(form: AccessRequestForm, status: int):
         "offered": [r for r in access_requests.REQUESTABLE_ROLES if not getattr(contact, r)],
         "pending": access_requests.pending_roles(contact),
     }
-    template = "contacts/_access_request_form.html" if is_htmx() else "contacts/access_request.html"
-    return render_template(template, offer=offer), status
+    return render_page_or_block("contacts/access_request.html", "access_request", offer=offer), status
 
 
 @bp.post("/access-requests/<id:request_id>/<any(approve, deny):verdict>")
@@ -221,17 +208,15 @@ def _access_request_answer(form: AccessRequestForm, status: int):
 def decide_access(request_id: int, verdict: str):
     """Approve (a grant like any other: the maximum applies) or deny, inline."""
     actor = g.actor.contact
-    item = access_requests.get_request(actor.organisation_id, request_id)
-    if item is None:
-        abort(404)
+    item = get_or_404(access_requests.with_contact(), request_id)
     note = request.form.get("note", "").strip()
     problem = text_input.problem(note) or (
         _("Maximaal %(max)d tekens.", max=access_requests.REASON_MAX_LENGTH)
         if len(note) > access_requests.REASON_MAX_LENGTH else None
     )
     if problem:
-        template = "contacts/_pending_item.html" if is_htmx() else "contacts/decision.html"
-        return render_template(template, item=item, note=note, note_error=problem), 422
+        context = {"item": item, "note": note, "note_error": problem}
+        return render_page_or_block("contacts/decision.html", "request", **context), 422
     refusal = None
     if verdict == "approve":
         decision = access_requests.approve(actor, item, note)
@@ -240,16 +225,17 @@ def decide_access(request_id: int, verdict: str):
         access_requests.deny(actor, item, note)
     # Decided on the start page (the admin's to-do) or on Mijn contactpersonen.
     decided_from = "home" if request.form.get("from") == "home" else "contacts"
-    if not is_htmx():
+    if not request_is_partial():
         return redirect(url_for("home.index" if decided_from == "home" else ".index"), 303)
-    item = access_requests.get_request(actor.organisation_id, request_id)
-    html = render_template(
-        "contacts/_pending_item.html", item=item, refusal=refusal, decided_from=decided_from
-    )
-    row = None  # the contact's row, only where the table shows it
+    item = get_or_404(access_requests.with_contact(), request_id)
+    blocks, row = ["request"], None
     if verdict == "approve" and refusal is None and decided_from == "contacts":
-        row = directory.row_for(Contact.by_id(item.contact_id), access.settings())
-    return html + render_template("contacts/_changed.html", row=row, row_oob=True, **_summary())
+        # The contact's row, out of band: only Mijn contactpersonen shows the table.
+        blocks, row = ["request", "row_oob"], directory.row_for(item.contact, access.settings())
+    return render_blocks(
+        "contacts/_changed.html", [*blocks, "summary_oob"],
+        item=item, refusal=refusal, decided_from=decided_from, row=row, **_summary(),
+    )
 
 
 @bp.app_context_processor

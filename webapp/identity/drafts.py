@@ -13,7 +13,7 @@ from jinja2_fragments.flask import render_block
 from werkzeug.datastructures import MultiDict
 
 from webapp import clock, same_origin
-from webapp.htmx import is_htmx
+from webapp.htmx import request_is_partial
 from webapp.identity.sessions import LAST_SUBJECT
 
 # The forms whose page can show them again (a GET at the same path restores the draft).
@@ -90,6 +90,6 @@ def unsaved(login_url: str):
     """What was typed, to copy, when it cannot be kept over the sign-in."""
     fields = [(name, value) for name, values in _typed().items() for value in values if value.strip()]
     context = {"fields": fields, "login_url": login_url}
-    if is_htmx():
+    if request_is_partial():
         return render_block("unsaved.html", "content", **context)
     return render_template("unsaved.html", **context)

@@ -3,14 +3,13 @@
 import re
 
 from flask import Blueprint, abort, flash, g, make_response, redirect, render_template, request, url_for
-from jinja2_fragments.flask import render_block
 from peewee import JOIN
 
 from webapp import access, clock, rate_limits, rules
-from webapp.access import gate
+from webapp.access import gate, get_or_404
 from webapp.db import count, db, write_transaction
 from webapp.extensions import limiter
-from webapp.htmx import is_htmx
+from webapp.htmx import render_page_or_block
 from webapp.i18n import gettext as _
 from webapp.identity import drafts
 from webapp.incidents.forms import PRIORITY_HELP, PRIORITY_LABELS, IncidentForm, ReactionForm
@@ -83,13 +82,7 @@ def get_incident(number: str) -> Incident:
     actor = g.actor
     if not NUMBER.fullmatch(number):
         abort(404)
-    incident = (
-        _with_reporter_and_profile()
-        .where((Incident.organisation == actor.contact.organisation_id) & (Incident.number == number))
-        .get_or_none()
-    )
-    if incident is None:
-        abort(404)
+    incident = get_or_404(_with_reporter_and_profile(), Incident.number == number)
     decision = rules.may_view_incident(
         actor.facts, incident.organisation_id, incident.reporter_id, actor.admin_names
     )
@@ -136,9 +129,7 @@ def index():
         "statuses": INCIDENT_STATUSES,
     }
     # Only the search box and the pager ask for the results alone; anything else gets the page.
-    if is_htmx() and request.headers.get("HX-Target") == "incident-results":
-        return render_block("incidents/index.html", "results", **context)
-    return render_template("incidents/index.html", **context)
+    return render_page_or_block("incidents/index.html", "results", target="incident-results", **context)
 
 
 @bp.get("/new")
@@ -154,7 +145,7 @@ def new():
 def create():
     form = IncidentForm(g.actor)
     if not form.validate():
-        return render_template("incidents/new.html", form=form)
+        return render_template("incidents/new.html", form=form), 422
     incident = _open_incident(g.actor.contact, form)
     flash(_("Je incident is ingestuurd met nummer %(number)s.", number=incident.number))
     return redirect(url_for("incidents.detail", number=incident.number), 303)
@@ -237,7 +228,7 @@ def react(number):
         return access.refuse(decision)
     form = ReactionForm()
     if not form.validate():
-        return _render_detail(incident, form)
+        return _render_detail(incident, form), 422
     now = clock.now()
     with db.atomic():
         Reaction.create(incident=incident, author=g.actor.contact, body=form.body.data, created_at=now)

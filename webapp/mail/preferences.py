@@ -4,7 +4,7 @@ and whether informational mails (role changes) come at all."""
 from flask import Blueprint, g, redirect, render_template, request, url_for
 
 from webapp.access import gate
-from webapp.htmx import is_htmx
+from webapp.htmx import request_is_partial
 from webapp.models import Contact
 
 bp = Blueprint("mail", __name__, url_prefix="/mail")
@@ -23,6 +23,6 @@ def save_preferences():
     contact = g.actor.contact
     contact.mail_informational = request.form.get("informational") == "1"
     Contact.update(mail_informational=contact.mail_informational).where(Contact.id == contact.id).execute()
-    if is_htmx():
+    if request_is_partial():
         return render_template("home/_mail_preferences.html", contact=contact, saved=True)
     return redirect(url_for("home.index"), 303)

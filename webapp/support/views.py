@@ -142,7 +142,7 @@ def index():
 def request_callback():
     form = CallbackForm()
     if not form.validate():
-        return _render(form)
+        return _render(form), 422
     CallbackRequest.create(
         contact=g.actor.contact,
         phone=form.phone.data,
