@@ -1,14 +1,12 @@
 """Klantportal: who in a customer organisation may submit support incidents."""
 
-from flask import Flask, request, session, url_for
-from flask_wtf.csrf import CSRFError
+from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
-from webapp import cli, security
+from webapp import cli, errors, security
 from webapp import config as configuration
 from webapp import db as database
-from webapp.db import DATABASE_UNAVAILABLE
 
 
 class IdConverter(IntegerConverter):
@@ -71,7 +69,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         return response
 
     security.init_app(app)
-    _register_error_pages(app)
+    errors.init_app(app)
     return app
 
 
@@ -111,69 +109,3 @@ def _register_blueprints(app):
 
     for module in (health, home, identity, incidents, support, contacts, preferences):
         app.register_blueprint(module.bp)
-
-
-def _register_error_pages(app):
-    import jinja2_fragments
-    from flask_limiter.errors import RateLimitExceeded
-    from flask_login import current_user
-
-    from webapp.htmx import render_page_or_block, request_is_partial
-    from webapp.identity import drafts
-    from webapp.same_origin import CrossSiteRequest
-
-    @app.errorhandler(CSRFError)
-    def csrf_failed(error):
-        # The page's token expired (another sign-in since, another tab): a form of our own
-        # pages is shown again with what was typed and a fresh token.
-        if drafts.restorable() and not request_is_partial():
-            if current_user.is_authenticated:
-                return drafts.redisplay()
-            return drafts.unsaved(url_for("auth.login", next=request.path))
-        return _error_page(400, "csrf", error)
-
-    @app.errorhandler(CrossSiteRequest)
-    def cross_site(error):
-        return _error_page(400, "cross_site", error)
-
-    @app.errorhandler(413)
-    def too_large(error):
-        return _error_page(413, "too_large", error)
-
-    @app.errorhandler(RateLimitExceeded)
-    def rate_limited(error):
-        return _error_page(429, "rate_limited", error)
-
-    @app.errorhandler(404)
-    def not_found(error):
-        return _error_page(404, "not_found", error)
-
-    @app.errorhandler(405)
-    def not_allowed(error):
-        return _error_page(405, "not_allowed", error)
-
-    @app.errorhandler(500)
-    def server_error(error):
-        if isinstance(error.original_exception, DATABASE_UNAVAILABLE):
-            # Raised while saving the session: outside the handlers registered below.
-            return database_unavailable(error.original_exception)
-        return _error_page(500, "server_error", error)
-
-    def database_unavailable(error):
-        # An outage, a lock held too long, a full pool: it passes, so 503 and "try again",
-        # on a page that reads nothing from the database; the session is not saved.
-        app.logger.error("database unavailable: %s", error)
-        session.database_error = error
-        # Rendered without Flask's context processors: Flask-Login's would load the contact.
-        if request_is_partial():
-            page = jinja2_fragments.render_block(app.jinja_env, "unavailable.html", "content")
-        else:
-            page = app.jinja_env.get_template("unavailable.html").render()
-        return page, 503, {"Retry-After": "30"}
-
-    for unavailable in DATABASE_UNAVAILABLE:
-        app.register_error_handler(unavailable, database_unavailable)
-
-    def _error_page(status, kind, error):
-        page = render_page_or_block("error.html", "content", kind=kind, status=status, path=request.path)
-        return page, status
