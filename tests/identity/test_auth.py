@@ -10,23 +10,13 @@ import requests
 from joserfc import jwt
 from joserfc.jwk import KeySet, RSAKey
 
-from tests.conftest import contact_named, unavailable
-from tests.harness.devidp import DEMO_USER_IDS, DevIdp, DevIdpError
+from tests.conftest import contact_named
+from tests.harness.devidp import DEMO_USER_IDS
+from tests.identity.conftest import PORTAL
 from webapp.identity import logout_tokens, oidc
 from webapp.identity.redirects import safe_next
 from webapp.models import Contact, WebSession
 from webapp.seed import seed_demo
-
-PORTAL = "http://localhost"  # the test client's origin, registered at the provider below
-
-
-@pytest.fixture(scope="module")
-def idp():
-    try:
-        with DevIdp(env={"KLANTPORTAL_BASE_URL": PORTAL}) as running:
-            yield running
-    except DevIdpError as error:
-        unavailable(f"dev identity provider: {error}")
 
 
 @pytest.fixture

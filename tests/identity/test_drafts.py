@@ -10,9 +10,9 @@ from datetime import timedelta
 import pytest
 from markupsafe import escape
 
-from tests.conftest import contact_named, unavailable
-from tests.harness.devidp import DevIdp, DevIdpError
-from tests.identity.test_auth import PORTAL, provider_login
+from tests.conftest import contact_named
+from tests.identity.conftest import PORTAL
+from tests.identity.test_auth import provider_login
 from webapp import clock
 from webapp.models import AccessRequest, CallbackRequest, Contact, Incident, Reaction, WebSession
 from webapp.seed import seed_demo
@@ -23,13 +23,6 @@ RESTORED = "We hebben bewaard wat je had ingevuld"
 CARLAS = "2026-000003"
 
 
-@pytest.fixture(scope="module")
-def idp():
-    try:
-        with DevIdp(env={"KLANTPORTAL_BASE_URL": PORTAL}) as running:
-            yield running
-    except DevIdpError as error:
-        unavailable(f"dev identity provider: {error}")
 
 
 @pytest.fixture

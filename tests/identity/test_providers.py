@@ -11,22 +11,12 @@ from urllib.parse import urljoin, urlsplit
 import pytest
 import requests
 
-from tests.conftest import contact_named, unavailable
-from tests.harness.devidp import DEMO_USER_IDS, DevIdp, DevIdpError
+from tests.conftest import contact_named
+from tests.harness.devidp import DEMO_USER_IDS, DevIdp
 from tests.harness.mockidp import MockIdp
+from tests.identity.conftest import PORTAL
 from webapp import clock
 from webapp.models import WebSession
-
-PORTAL = "http://localhost"  # the test client's origin, registered at the dev provider
-
-
-@pytest.fixture(scope="module")
-def dev_idp():
-    try:
-        with DevIdp(env={"KLANTPORTAL_BASE_URL": PORTAL}) as running:
-            yield running
-    except DevIdpError as error:
-        unavailable(f"dev identity provider: {error}")
 
 
 @pytest.fixture(scope="module")
