@@ -226,7 +226,8 @@ def test_granting_over_the_maximum_is_refused_next_to_the_checkbox(anna, rendere
     assert response.status_code == 403
     # The row swapped in place (not in the problem box), the counter out of band, in one render.
     gijs = contact_named("gijs.geen")
-    assert (response.headers["HX-Retarget"], response.headers["HX-Reswap"]) == (f"#contact-{gijs.id}", "outerHTML")
+    headers = response.headers
+    assert (headers["HX-Retarget"], headers["HX-Reswap"]) == (f"#contact-{gijs.id}", "outerHTML")
     assert rendered == [("contacts/_changed.html", ("row", "summary_oob"))]
     assert row.lstrip().startswith('<tr id="contact-')
     assert "Maximum bereikt: 3 van 3" in row
