@@ -21,3 +21,11 @@ def render_page_or_block(template: str, block: str, *, target: str | None = None
     if request_is_partial(target):
         return render_block(template, block, **context)
     return render_template(template, **context)
+
+
+def refused_in_place(html: str, element_id: str):
+    """A refusal that explains itself where the person acted: 403, swapped over the element
+    ``element_id``. base.html's responseHandling sends a 4xx to the problem box; HX-Retarget
+    and HX-Reswap send this one back where it was aimed, and portal.js counts only what
+    lands in the box as a problem."""
+    return html, 403, {"HX-Retarget": f"#{element_id}", "HX-Reswap": "outerHTML"}

@@ -23,6 +23,13 @@ function closeProblem() {
   problem().replaceChildren();
 }
 
+// A refusal explains itself where the person acted: the server retargets it there
+// (HX-Retarget), away from #problem. Swapped like any answer, it is no problem to show,
+// and the swapped element shows what is saved, so nothing is flipped back.
+document.addEventListener("htmx:beforeSwap", (event) => {
+  if (event.detail.isError && event.detail.target !== problem()) event.detail.isError = false;
+});
+
 document.addEventListener("htmx:responseError", showProblem);
 
 document.addEventListener("htmx:sendError", (event) => {

@@ -84,6 +84,7 @@ def test_admin_approves_within_the_maximum(portal):
     request = AccessRequest.get()
     response = anna.post(f"/contacts/access-requests/{request.id}/approve", headers=HTMX)
     html = response.get_data(as_text=True)
+    assert response.status_code == 403 and response.headers["HX-Retarget"] == f"#request-{request.id}"
     assert "Maximum bereikt: 3 van 3" in html  # refused like any grant: still pending
     assert AccessRequest.get_by_id(request.id).status == "pending"
     assert not contact_named("gijs.geen").submitter

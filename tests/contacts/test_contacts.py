@@ -223,8 +223,11 @@ def test_the_row_links_to_the_contact_and_its_checkboxes_post_where_they_say(ann
 def test_granting_over_the_maximum_is_refused_next_to_the_checkbox(anna, rendered):
     response = toggle(anna, "gijs.geen", "submitter", True)
     row = response.get_data(as_text=True)
-    assert response.status_code == 200
-    # The row swapped in place, the counter out of band, in one render.
+    assert response.status_code == 403
+    # The row swapped in place (not in the problem box), the counter out of band, in one render.
+    gijs = contact_named("gijs.geen")
+    headers = response.headers
+    assert (headers["HX-Retarget"], headers["HX-Reswap"]) == (f"#contact-{gijs.id}", "outerHTML")
     assert rendered == [("contacts/_changed.html", ("row", "summary_oob"))]
     assert row.lstrip().startswith('<tr id="contact-')
     assert "Maximum bereikt: 3 van 3" in row
@@ -264,7 +267,9 @@ def test_experts_are_granted_at_the_maximum_and_not_counted(anna):
 
 
 def test_the_last_admin_keeps_the_role(anna):
-    html = toggle(anna, "anna.admin", "admin", False).get_data(as_text=True)
+    response = toggle(anna, "anna.admin", "admin", False)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 403 and "HX-Retarget" in response.headers
     assert "laatste klantportalbeheerder" in html
     assert re.search(r'id="role-\d+-admin"[^>]*checked', html)
     assert contact_named("anna.admin").admin
@@ -298,6 +303,21 @@ def test_over_the_maximum_the_page_says_by_how_many(anna):
 def test_without_htmx_a_toggle_redirects_back(anna):
     response = toggle(anna, "eva.bekijker", "submitter", False, htmx=False)
     assert response.status_code == 303 and response.headers["Location"].endswith("/contacts")
+
+
+def test_without_htmx_a_refused_toggle_answers_the_explained_page(anna, rendered):
+    response = toggle(anna, "gijs.geen", "submitter", True, htmx=False)
+    page = response.get_data(as_text=True)
+    assert response.status_code == 403 and rendered == [("refused.html", None)]
+    assert '<html lang="nl">' in page and "Maximum bereikt: 3 van 3" in page
+    assert "HX-Retarget" not in response.headers
+    assert not contact_named("gijs.geen").submitter and audit_count() == 0
+
+
+def test_a_refusal_not_about_the_row_is_not_sent_back_to_it(anna):
+    # An unknown role is not about Gijs: explained in full (the problem box), not retargeted.
+    response = toggle(anna, "gijs.geen", "superuser", True)
+    assert response.status_code == 403 and "HX-Retarget" not in response.headers
 
 
 # --- detail, edit and add --------------------------------------------------------------

@@ -50,10 +50,16 @@ def test_admin_toggles_within_the_maximum_and_it_holds_on_the_next_request(stack
 
     gijs_row = anna.locator("tr", has_text="Gijs de Boer")
     gijs_submits = gijs_row.get_by_label("Incidenten insturen")
-    gijs_submits.click()
+    with anna.expect_response(re.compile(r"/roles/submitter$")) as refused:
+        gijs_submits.click()
+    assert refused.value.status == 403  # refused, and explained in the row, not in a box
     status = gijs_row.get_by_role("status")
     expect(status).to_contain_text("Maximum bereikt: 3 van 3")
-    expect(gijs_row.get_by_label("Incidenten insturen")).not_to_be_checked()
+    refused_box = gijs_row.get_by_label("Incidenten insturen")
+    expect(refused_box).not_to_be_checked()
+    expect(refused_box).to_have_attribute("aria-describedby", status.get_attribute("id"))
+    expect(anna.locator("#problem-box")).to_be_hidden()
+    expect(counter).to_contain_text("in gebruik 3 van 3")
     screenshot(anna, "contacts-refused-toggle.png")
 
     bram_row = anna.locator("tr", has_text="Bram Jansen")
@@ -95,7 +101,14 @@ def test_a_toggle_that_does_not_happen_says_why_and_leaves_the_box_as_it_was(sta
         gijs_views.click()
         expect(problem).to_contain_text("Tijdelijk niet beschikbaar")
         expect(gijs_views).not_to_be_checked()
-    # Back: the next change goes through, and the explanation goes away.
+    # Back: a change refused by the maximum says why beside its checkbox, not in the box,
+    # and the box of the failure before goes away, as after any answer.
+    gijs_row = anna.locator("tr", has_text="Gijs de Boer")
+    gijs_row.get_by_label("Incidenten insturen").click()
+    expect(gijs_row.get_by_role("status")).to_contain_text("Maximum bereikt: 3 van 3")
+    expect(gijs_row.get_by_label("Incidenten insturen")).not_to_be_checked()
+    expect(problem).to_be_hidden()
+    # The next change goes through, and the explanation goes away.
     gijs_views.click()
     expect(gijs_views).to_be_checked()
     expect(problem).to_be_hidden()

@@ -9,6 +9,7 @@ import os
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.e2e.conftest import serious_accessibility_violations, sign_in
 from webapp.models import AccessRequest, Contact, Incident, Organisation
@@ -124,3 +125,24 @@ def test_admin_start_page_with_an_open_request(stack, new_context):
     with stack.app.app_context():
         assert AccessRequest.get_by_id(request.id).status == "approved"
         assert Contact.get_by_id(gijs.id).viewer
+
+
+def test_an_approval_refused_by_the_maximum_says_why_in_the_request(stack, new_context):
+    """At the maximum the approval is refused (403): the reason appears in the request, which
+    stays open to decide again, and no problem box opens."""
+    with stack.app.app_context():
+        gijs = Contact.get(Contact.email.startswith("gijs.geen@"))
+        request = AccessRequest.create(contact=gijs, role="submitter", reason="Ik wil melden.")
+    phone = new_context(viewport=PHONE).new_page()
+    sign_in(phone, stack, "anna.admin")
+    item = phone.locator(f"#request-{request.id}")
+    with phone.expect_response(lambda response: response.url.endswith("/approve")) as refused:
+        item.get_by_role("button", name="Goedkeuren").click()
+    assert refused.value.status == 403
+    expect(item.get_by_role("status")).to_contain_text("Maximum bereikt: 3 van 3")
+    expect(item.get_by_role("button", name="Goedkeuren")).to_be_visible()  # still to decide
+    expect(phone.locator("#problem-box")).to_be_hidden()
+    expect(phone.locator("#summary")).to_contain_text("in gebruik 3 van 3")
+    with stack.app.app_context():
+        assert AccessRequest.get_by_id(request.id).status == "pending"
+        assert not Contact.get_by_id(gijs.id).submitter

@@ -81,13 +81,30 @@ def test_denying_from_the_start_page_closes_the_request(anna):
     assert AccessRequest.get_by_id(other.id).status == "denied"
 
 
-def test_an_approval_refused_by_the_maximum_keeps_the_request_open_on_the_start_page(anna):
+def test_an_approval_refused_by_the_maximum_keeps_the_request_open_on_the_start_page(anna, rendered):
     request = asked("gijs.geen", "submitter")
     response = anna.post(f"/contacts/access-requests/{request.id}/approve", data={"from": "home"},
                          headers=HTMX)
     html = response.get_data(as_text=True)
-    assert "Maximum bereikt: 3 van 3" in html
+    # Refused (403), and said in the request itself: swapped over it, not in the problem box.
+    assert response.status_code == 403
+    assert (response.headers["HX-Retarget"], response.headers["HX-Reswap"]) == (
+        f"#request-{request.id}", "outerHTML")
+    assert rendered == [("contacts/_changed.html", ("request", "summary_oob"))]
+    assert html.lstrip().startswith(f'<li id="request-{request.id}"')
+    assert re.search(r'role="status"[^>]*>.*Maximum bereikt: 3 van 3', html, re.S)
     assert '<input type="hidden" name="from" value="home">' in html  # decided again from here
+    assert 'id="summary"' in html and "in gebruik 3 van 3" in html  # the counter, unchanged
+    assert AccessRequest.get_by_id(request.id).status == "pending"
+    assert not contact_named("gijs.geen").submitter
+
+
+def test_without_htmx_a_refused_approval_answers_the_explained_page(anna, rendered):
+    request = asked("gijs.geen", "submitter")
+    response = anna.post(f"/contacts/access-requests/{request.id}/approve", data={"from": "home"})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 403 and rendered == [("refused.html", None)]
+    assert '<html lang="nl">' in page and "Maximum bereikt: 3 van 3" in page
     assert AccessRequest.get_by_id(request.id).status == "pending"
     assert not contact_named("gijs.geen").submitter
 

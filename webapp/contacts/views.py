@@ -9,7 +9,7 @@ from webapp.access import gate, get_or_404
 from webapp.contacts import access_requests, directory, roles
 from webapp.contacts.forms import AccessRequestForm, ContactForm
 from webapp.db import count
-from webapp.htmx import render_page_or_block, request_is_partial
+from webapp.htmx import refused_in_place, render_page_or_block, request_is_partial
 from webapp.i18n import gettext as _
 from webapp.identity import drafts
 from webapp.models import AuditEntry, Contact, Organisation
@@ -79,11 +79,14 @@ def toggle_role(contact_id: int, role: str):
     """The inline checkbox: ``grant=1`` when ticked, absent when unticked. Another
     organisation's contact, or none, is refused as ``not_found`` (404) by the rules."""
     decision, target = roles.change_role(g.actor.contact, contact_id, role, request.form.get("grant") == "1")
-    if not decision and not rules.refusal_about_target(decision):
+    if not decision:
+        if request_is_partial() and rules.refusal_about_target(decision):
+            # The maximum, the last admin, an inactive contact: said beside the checkbox.
+            return refused_in_place(_row_with_summary(target, decision, role), f"contact-{target.id}")
         return access.refuse(decision)
     if not request_is_partial():
-        return access.refuse(decision) if not decision else redirect(url_for(".index"), 303)
-    return _row_with_summary(target, refusal=None if decision else decision, role=role)
+        return redirect(url_for(".index"), 303)
+    return _row_with_summary(target)
 
 
 def _row_with_summary(contact: Contact, refusal=None, role=None) -> str:
@@ -217,21 +220,30 @@ def decide_access(request_id: int, verdict: str):
     if problem:
         context = {"item": item, "note": note, "note_error": problem}
         return render_page_or_block("contacts/decision.html", "request", **context), 422
-    refusal = None
     if verdict == "approve":
         decision = access_requests.approve(actor, item, note)
-        refusal = None if decision else decision
     else:
         access_requests.deny(actor, item, note)
+        decision = rules.Decision.allow()
+    if not decision and not (request_is_partial() and rules.refusal_about_target(decision)):
+        return access.refuse(decision)
     # Decided on the start page (the admin's to-do) or on Mijn contactpersonen.
     decided_from = "home" if request.form.get("from") == "home" else "contacts"
     if not request_is_partial():
         return redirect(url_for("home.index" if decided_from == "home" else ".index"), 303)
     item = get_or_404(access_requests.with_contact(), request_id)
-    blocks, row = ["request"], None
-    if verdict == "approve" and refusal is None and decided_from == "contacts":
-        # The contact's row, out of band: only Mijn contactpersonen shows the table.
-        blocks, row = ["request", "row_oob"], directory.row_for(item.contact, access.settings())
+    if not decision:  # the maximum, say: said in the request, which stays open
+        html = _decided(item, decided_from, refusal=decision)
+        return refused_in_place(html, f"request-{item.id}")
+    # An approval on Mijn contactpersonen also sends the contact's row, out of band.
+    contact = item.contact if verdict == "approve" and decided_from == "contacts" else None
+    return _decided(item, decided_from, contact=contact)
+
+
+def _decided(item, decided_from: str, refusal=None, contact: Contact | None = None) -> str:
+    """The request as decided (or refused), and out of band the counter and ``contact``'s row."""
+    blocks = ["request", "row_oob"] if contact else ["request"]
+    row = directory.row_for(contact, access.settings()) if contact else None
     return render_blocks(
         "contacts/_changed.html", [*blocks, "summary_oob"],
         item=item, refusal=refusal, decided_from=decided_from, row=row, **_summary(),
