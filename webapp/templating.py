@@ -1,7 +1,6 @@
 """What every template may use: the HTMX source, role labels, Dutch dates and numbers."""
 
-from datetime import date, datetime
-from functools import lru_cache
+from datetime import datetime
 
 from babel.dates import format_date, format_datetime
 from flask import current_app, g
@@ -60,13 +59,7 @@ def local_date(value) -> str:
     if not value:
         return ""
     day = clock.local(value).date() if isinstance(value, datetime) else value
-    return _day(day, get_locale())
-
-
-@lru_cache(maxsize=4096)
-def _day(day: date, locale) -> str:
-    # A list shows many rows of few days; Babel takes some 15 µs to write each.
-    return format_date(day, "d MMMM y", locale=locale)
+    return format_date(day, "d MMMM y", locale=get_locale())
 
 
 def local_datetime(value) -> str:

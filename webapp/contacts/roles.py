@@ -22,10 +22,12 @@ def change_role(actor: Contact, target_id: int, role: str, grant: bool):
     """Grant or revoke ``role``; return ``(decision, target)`` with ``target`` as it is now."""
     with write_transaction():
         lock_organisation(actor.organisation_id)
-        target = Contact.by_id(target_id)
+        # Both as they are now, in one query: the actor's own roles may have changed meanwhile.
+        read = {c.id: c for c in Contact.select().where(Contact.id.in_({actor.id, target_id}))}
+        target = read.get(target_id)
         if target is None:
             return NOT_FOUND, None
-        return apply_role(actor, target, role, grant), target
+        return _apply_role(read[actor.id], target, role, grant, notify=True), target
 
 
 def apply_role(
@@ -34,9 +36,14 @@ def apply_role(
     """Apply one role change to ``target`` (updated in place), audit it and, with ``notify``,
     mail the contact about it.
 
-    Call inside ``write_transaction()`` after ``lock_organisation``.
+    Call inside ``write_transaction()`` after ``lock_organisation``, with ``target`` read
+    in it.
     """
     actor = Contact.by_id(actor.id)  # the actor's own roles may have changed meanwhile
+    return _apply_role(actor, target, role, grant, notify)
+
+
+def _apply_role(actor: Contact, target: Contact, role: str, grant: bool, notify: bool) -> rules.Decision:
     decision = _decide(actor, target.facts(), role, grant)
     if not decision:
         return decision

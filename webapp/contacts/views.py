@@ -2,6 +2,7 @@
 
 from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, url_for
 from jinja2_fragments.flask import render_block, render_blocks
+from peewee import JOIN
 from werkzeug.routing import ValidationError
 
 from webapp import access, clock, rules, text_input
@@ -152,21 +153,32 @@ def audit_log():
     kind = request.args.get("kind", "")
     if kind in AUDIT_KINDS:
         query = query.where(AuditEntry.kind == kind)
-    newest_first = query.order_by(AuditEntry.at.desc(), AuditEntry.id.desc())
-    page = paginate(newest_first, request.args.get("page", 1, type=int), AUDIT_PAGE_SIZE, count(query))
-    entries = page.rows
-    people = [e.actor_id for e in entries] + [e.contact_id for e in entries]
-    names = {c.id: c.name for c in Contact.select(Contact.id, Contact.name).where(Contact.id.in_(people))}
+    page = paginate(_with_names(query), request.args.get("page", 1, type=int), AUDIT_PAGE_SIZE, count(query))
     return render_template(
         "contacts/audit.html",
-        entries=entries,
-        names=names,
+        entries=page.rows,
         contact=contact,
         kind=kind if kind in AUDIT_KINDS else "",
-        kinds=AUDIT_KINDS,
+        kinds={value: _(label) for value, label in AUDIT_KINDS.items()},  # once per page, not per row
         number=page.number,
         pages=page.pages,
         total=page.total,
+    )
+
+
+def _with_names(entries):
+    """``entries`` newest first, as tuples with the names of who changed and whom: what the
+    table shows, in one query."""
+    by, whom = Contact.alias(), Contact.alias()
+    return (
+        entries.select(
+            AuditEntry.at, AuditEntry.actor, AuditEntry.contact, AuditEntry.kind, AuditEntry.field,
+            AuditEntry.before, AuditEntry.after, by.name.alias("actor_name"), whom.name.alias("contact_name"),
+        )
+        .join_from(AuditEntry, by, JOIN.LEFT_OUTER, on=(AuditEntry.actor == by.id))
+        .join_from(AuditEntry, whom, JOIN.LEFT_OUTER, on=(AuditEntry.contact == whom.id))
+        .order_by(AuditEntry.at.desc(), AuditEntry.id.desc())
+        .namedtuples()
     )
 
 

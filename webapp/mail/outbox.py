@@ -56,12 +56,12 @@ def access_decided(item: AccessRequest, counts) -> None:
 
 def role_changed(actor: Contact, target: Contact, role: str, granted: bool) -> None:
     """An admin granted or revoked a role: tell the contact, unless it is the admin
-    themselves or they turned informational mails off."""
+    themselves or they turned informational mails off. ``target`` is read in the change's
+    transaction (``roles.apply_role``), so its preference and address are current."""
     if actor.id == target.id:
         return
-    preference = Contact.select(Contact.mail_informational).where(Contact.id == target.id).scalar()
-    if preference:
-        _enqueue(ROLE_CHANGED, Contact.get_by_id(target.id), {
+    if target.mail_informational:
+        _enqueue(ROLE_CHANGED, target, {
             "actor": actor.id, "role": role, "granted": granted,
         })
 
