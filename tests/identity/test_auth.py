@@ -1,9 +1,8 @@
 """Sign-in callbacks, logout tokens and redirects against the real dev provider (DESIGN §2)."""
 
-import html
 import re
 import time
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urlsplit
 
 import pytest
 import requests
@@ -12,6 +11,7 @@ from joserfc.jwk import KeySet, RSAKey
 
 from tests.conftest import contact_named
 from tests.harness.devidp import DEMO_USER_IDS
+from tests.harness.signin import log_in_at_provider
 from tests.identity.conftest import PORTAL
 from webapp.identity import logout_tokens, oidc
 from webapp.identity.redirects import safe_next
@@ -29,25 +29,14 @@ def portal(make_app, idp):
     return app
 
 
-def provider_login(client, username, password="demo", next_path="/"):
+def provider_login(client, username, next_path="/"):
     """Walk /login → the provider's form → back; return the callback URL (path and query)."""
     response = client.get(f"/login?next={next_path}")
     assert response.status_code == 302
-    browser = requests.Session()
-    page = browser.get(response.headers["Location"])
-    action = re.search(r'<form[^>]*id="kc-form-login"[^>]*action="([^"]+)"', page.text).group(1)
-    answer = browser.post(
-        urljoin(page.url, html.unescape(action)),
-        data={"username": username, "password": password},
-        allow_redirects=False,
-    )
-    for _ in range(10):
-        location = urljoin(answer.url, answer.headers["Location"])
-        if location.startswith(PORTAL + "/auth/callback"):
-            parts = urlsplit(location)
-            return f"{parts.path}?{parts.query}"
-        answer = browser.get(location, allow_redirects=False)
-    raise AssertionError("the provider never sent the browser back")
+    callback = log_in_at_provider(requests.Session(), response.headers["Location"], username,
+                                  PORTAL + "/auth/callback")
+    parts = urlsplit(callback)
+    return f"{parts.path}?{parts.query}"
 
 
 def test_sign_in_binds_the_contact_by_verified_email_and_starts_a_session(portal):

@@ -2,11 +2,9 @@
 the dev provider (panva's oidc-provider, Keycloak's layout) and oidc-provider-mock (PyPI,
 Authlib-based), with the variations each can produce (DESIGN §2, issue 16)."""
 
-import html
-import re
 import threading
 from datetime import timedelta
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urlsplit
 
 import pytest
 import requests
@@ -14,6 +12,7 @@ import requests
 from tests.conftest import contact_named
 from tests.harness.devidp import DEMO_USER_IDS, DevIdp
 from tests.harness.mockidp import MockIdp
+from tests.harness.signin import follow, log_in_at_provider
 from tests.identity.conftest import PORTAL
 from webapp import clock
 from webapp.models import WebSession
@@ -49,21 +48,15 @@ def callback_for(client, idp, username):
     """Walk /login → the provider's page → back; return the callback path and query."""
     response = client.get("/login")
     assert response.status_code == 302, response.get_data(as_text=True)
-    browser = requests.Session()
     if isinstance(idp, MockIdp):
+        browser = requests.Session()
         answer = idp.approve(browser, response.headers["Location"], DEMO_USER_IDS[username])
+        callback = follow(browser, answer, PORTAL + "/auth/callback")
     else:
-        page = browser.get(response.headers["Location"])
-        action = re.search(r'<form[^>]*id="kc-form-login"[^>]*action="([^"]+)"', page.text).group(1)
-        answer = browser.post(urljoin(page.url, html.unescape(action)),
-                              data={"username": username, "password": "demo"}, allow_redirects=False)
-    for _ in range(10):
-        location = urljoin(answer.url, answer.headers["Location"])
-        if location.startswith(PORTAL + "/auth/callback"):
-            parts = urlsplit(location)
-            return f"{parts.path}?{parts.query}"
-        answer = browser.get(location, allow_redirects=False)
-    raise AssertionError("the provider never sent the browser back")
+        callback = log_in_at_provider(requests.Session(), response.headers["Location"], username,
+                                  PORTAL + "/auth/callback")
+    parts = urlsplit(callback)
+    return f"{parts.path}?{parts.query}"
 
 
 def sign_in(portal, idp, username="carla.cursus"):
