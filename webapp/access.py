@@ -1,6 +1,6 @@
 """The one decorator that gates every non-public route.
 
-Order: session → token freshness → the rule (from ``policy``). A refusal is rendered
+Order: session → token freshness → the rule (from ``rules``). A refusal is rendered
 with its reasons: the *Niet geautoriseerd* page (403), or a fragment for HTMX; a
 ``not_found`` decision answers 404 so other organisations' objects stay invisible.
 """

@@ -1,4 +1,4 @@
-"""The portal's tables. Rules live in ``policy``; these models only store and fetch."""
+"""The portal's tables. Rules live in ``rules``; these models only store and fetch."""
 
 from flask_login import UserMixin
 from peewee import (
