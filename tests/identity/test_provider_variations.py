@@ -4,41 +4,17 @@ another origin, claims only at userinfo, an issuer ending in ``/`` (oidc-provide
 no back-channel logout, one origin, claims in the ID token and an issuer without a path).
 oidc-provider-mock: no ``email_verified`` at all, and a provider that dies after discovery."""
 
-import queue
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs
 
 import pytest
 import requests
 
 from tests.conftest import contact_named, unavailable
+from tests.harness.backchannel import BackchannelReceiver
 from tests.harness.devidp import DEMO_USER_IDS, DevIdp, DevIdpError, free_port
 from tests.harness.mockidp import MockIdp
 from tests.identity.test_providers import PORTAL, callback_for, make_portal, session_of, sign_in
 from webapp.models import WebSession
-
-
-class Receiver:
-    """Stands in for the portal's back-channel endpoint: keeps the logout tokens it is sent."""
-
-    def __init__(self):
-        tokens = self.tokens = queue.Queue()
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self):
-                body = self.rfile.read(int(self.headers.get("Content-Length") or 0)).decode()
-                tokens.put(parse_qs(body)["logout_token"][0])
-                self.send_response(200)
-                self.send_header("Content-Length", "0")
-                self.end_headers()
-
-            def log_message(self, *args):
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/auth/backchannel-logout"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
 
 
 def dev_provider(**env):
@@ -50,9 +26,8 @@ def dev_provider(**env):
 
 @pytest.fixture(scope="module")
 def receiver():
-    running = Receiver()
-    yield running
-    running.server.shutdown()
+    with BackchannelReceiver() as running:
+        yield running
 
 
 @pytest.fixture(scope="module")
@@ -72,7 +47,7 @@ def test_back_channel_logout_after_key_rotation_ends_the_session(portal, idp, re
     sign_in(portal, idp, "anna.admin")  # the key set before rotation is cached
     idp.rotate_key()
     idp.logout_user(DEMO_USER_IDS["anna.admin"])
-    token = receiver.tokens.get(timeout=10)
+    token = receiver.logout_token()
     response = portal.test_client().post("/auth/backchannel-logout", data={"logout_token": token})
     assert response.status_code == 200
     assert session_of(portal, "anna.admin") is None

@@ -11,13 +11,10 @@ import base64
 import hashlib
 import html
 import json
-import queue
 import re
 import secrets
-import threading
 import time
 from http.client import HTTPConnection
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urljoin, urlsplit
 
 import pytest
@@ -25,7 +22,9 @@ import requests
 from joserfc import jwt
 from joserfc.jwk import KeySet
 
+from tests.harness.backchannel import BackchannelReceiver
 from tests.harness.devidp import CLIENT_ID, DEFAULT_CLIENT_SECRET, DEMO_PASSWORD, DEMO_USER_IDS, DevIdp
+from tests.harness.signin import follow
 
 PORTAL = "http://localhost:5000"
 REDIRECT_URI = f"{PORTAL}/auth/callback"
@@ -34,54 +33,6 @@ BACKCHANNEL_EVENT = "http://schemas.openid.net/event/backchannel-logout"
 
 
 # --------------------------------------------------------------------------- helpers
-
-
-class BackchannelReceiver:
-    """A tiny HTTP server on 127.0.0.1 standing in for the portal's back-channel endpoint."""
-
-    def __init__(self) -> None:
-        self.received: queue.Queue[dict] = queue.Queue()
-        self.delay = 0.0  # seconds before answering, to play a slow portal
-        receiver = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self):
-                length = int(self.headers.get("Content-Length") or 0)
-                body = self.rfile.read(length).decode()
-                time.sleep(receiver.delay)
-                receiver.received.put(
-                    {
-                        "path": self.path,
-                        "content_type": self.headers.get("Content-Type"),
-                        "form": parse_qs(body),
-                    }
-                )
-                self.send_response(200)
-                self.send_header("Content-Length", "0")
-                self.end_headers()
-
-            def log_message(self, *args):
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/auth/backchannel-logout"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-
-    def __enter__(self):
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc):
-        self.server.shutdown()
-        self.server.server_close()
-
-    def drain(self) -> list[dict]:
-        items = []
-        while True:
-            try:
-                items.append(self.received.get_nowait())
-            except queue.Empty:
-                return items
 
 
 def pkce_pair() -> tuple[str, str]:
@@ -96,19 +47,6 @@ def login_form_action(page: str, page_url: str) -> str:
     return urljoin(page_url, html.unescape(m.group(1)))
 
 
-def follow(
-    session: requests.Session, response: requests.Response, stop_prefix: str
-) -> requests.Response | str:
-    """Follow redirects until a page is shown (returns the response) or the
-    browser would leave for ``stop_prefix`` (returns that URL)."""
-    for _ in range(10):
-        if response.status_code not in (301, 302, 303, 307, 308):
-            return response
-        location = urljoin(response.url, response.headers["Location"])
-        if location.startswith(stop_prefix):
-            return location
-        response = session.get(location, allow_redirects=False)
-    raise AssertionError("too many redirects")
 
 
 class Browser:
