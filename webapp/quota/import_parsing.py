@@ -184,6 +184,21 @@ def contacts_by_email(emails: Iterable[str]) -> dict[str, list[Contact]]:
     return found
 
 
+def resolve(rows: list[Row], key: str, known: dict, into: str, unknown: str) -> list[Problem]:
+    """``row.value[into]``: the object ``known`` holds for the row's ``key``; a problem
+    (``unknown``, naming the value) for a value it does not hold."""
+    problems = []
+    for row in rows:
+        value = row.value.get(key)
+        if value is None:
+            continue
+        if value in known:
+            row.value[into] = known[value]
+        else:
+            problems.append(Problem(row.line, f"{unknown}: {value}"))
+    return problems
+
+
 def resolve_contacts(rows: list[Row]) -> list[Problem]:
     """``row.value["contact"]``: the one contact with the row's e-mail address."""
     contacts = contacts_by_email(row.value["email"] for row in rows if "email" in row.value)

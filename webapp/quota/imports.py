@@ -164,13 +164,11 @@ def _check_contacts(rows: list[Row]) -> list[Problem]:
     organisations = parsing.organisations_by_number(
         r.value["customer_number"] for r in rows if "customer_number" in r.value
     )
+    problems += parsing.resolve(
+        rows, "customer_number", organisations, "organisation", "onbekend klantnummer"
+    )
     profiles = {p.name for p in SubmissionProfile.select(SubmissionProfile.name)}
     for row in rows:
-        number = row.value.get("customer_number")
-        if number is not None and number not in organisations:
-            problems.append(Problem(row.line, f"onbekend klantnummer: {number}"))
-        elif number is not None:
-            row.value["organisation"] = organisations[number]
         for name in row.value.get("submission_profiles", ()):
             if name not in profiles:
                 problems.append(Problem(row.line, f"onbekend instuurprofiel: {name}"))
@@ -243,12 +241,7 @@ def _check_course_results(rows: list[Row]) -> list[Problem]:
          "completed_at": parsing.moment},
     )
     courses = {c.code: c for c in Course.select()}
-    for row in rows:
-        code = row.value.get("course_code")
-        if code is not None and code not in courses:
-            problems.append(Problem(row.line, f"onbekende cursuscode: {code}"))
-        elif code is not None:
-            row.value["course"] = courses[code]
+    problems += parsing.resolve(rows, "course_code", courses, "course", "onbekende cursuscode")
     return problems + parsing.resolve_contacts(rows)
 
 
